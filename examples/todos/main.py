@@ -1,0 +1,79 @@
+"""Run seed 004's todo application and show what each hook handler did, and why in that order.
+
+    python examples/todos/main.py        (or: hookwise demo)
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from todo_app import (  # noqa: E402 - after the path set-up above
+    HOOK_BEFORE_COMPLETE_TASK,
+    HOOK_BEFORE_CREATE_TASK,
+    build_app,
+)
+
+from hookwise import OperationVetoed  # noqa: E402
+
+
+def main() -> int:
+    alice, bob = uuid.UUID(int=1), uuid.UUID(int=2)
+    app = build_app(quotas={alice: 3})
+    app.hooks.hook(HOOK_BEFORE_COMPLETE_TASK)  # the hook exists: declared by the Todos component
+
+    def step(title: str) -> None:
+        print(f"\n== {title}")
+        app.activity.clear()
+
+    def show_activity() -> None:
+        for line in app.activity:
+            print(f"   {line}")
+
+    print("hookwise demo: seed 004's todo application")
+    print("\nOrder of the before-complete handlers, with reasons:")
+    print(app.hooks.explain(HOOK_BEFORE_COMPLETE_TASK))
+
+    step("alice creates '[PROJ-7] write report' (the auto-tag handler patches its tags)")
+    task = app.create_task.execute({"title": "[PROJ-7] write report", "tags": ["urgent"], "owner_id": alice})
+    show_activity()
+    print(f"   created with tags {task.tags}")
+
+    step("alice completes it (every handler allows; the after-hook notifies)")
+    app.complete_task.execute(task.id, actor_id=alice)
+    show_activity()
+    print(f"   done={app.repo.get(task.id).done}; notifications sent: {app.notifications.sent}")
+
+    step("bob tries to complete alice's second task (validation, priority 10, vetoes first)")
+    second = app.create_task.execute({"title": "plan sprint", "tags": [], "owner_id": alice})
+    app.activity.clear()
+    try:
+        app.complete_task.execute(second.id, actor_id=bob)
+    except OperationVetoed as vetoed:
+        show_activity()
+        print(f"   OperationVetoed: {vetoed}")
+
+    step("alice is over budget and the task costs 5 (budget, priority 20, vetoes)")
+    budget_app = build_app(costs={second.id: 5}, over_budget={alice}, quotas={alice: 3})
+    budget_app.repo.save(second)
+    budget_app.activity.clear()
+    try:
+        budget_app.complete_task.execute(second.id, actor_id=alice)
+    except OperationVetoed as vetoed:
+        for line in budget_app.activity:
+            print(f"   {line}")
+        print(f"   OperationVetoed: {vetoed}")
+
+    step("bob creates a task; the quota handler raises KeyError, which becomes a veto")
+    result = app.hooks.dispatch(HOOK_BEFORE_CREATE_TASK, {"title": "bob's task", "tags": [], "owner_id": bob})
+    show_activity()
+    print(f"   vetoed={result.vetoed} by {result.vetoed_by!r}: {result.reason}")
+    print(f"   the exception is kept: {result.exception!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""hookwise: typed, explainable, fast hooks for extensible Python applications.
+
+Declare hook points with :func:`hookspec` (or :meth:`HookManager.add_spec`),
+implement them with :func:`hookimpl`, register plugins on a
+:class:`HookManager`, and call hooks through ``manager.call``.
+"""
+
+from typing import Any
+
+from hookwise._impl import HookImpl, hookimpl
+from hookwise._manager import HookCaller, HookManager, PluginInfo
+from hookwise._order import Explanation, OrderEntry
+from hookwise._results import (
+    Allow,
+    CallRecord,
+    DispatchResult,
+    HookResponse,
+    HookResult,
+    Patch,
+    PatchConflict,
+    Veto,
+)
+from hookwise._spec import ErrorPolicy, HookSpec, Kind, hookspec
+from hookwise.exceptions import (
+    HookCallError,
+    HookErrorGroup,
+    HookResultError,
+    HookwiseError,
+    HookwiseWarning,
+    OperationVetoed,
+    OrderCycleError,
+    PluginValidationError,
+    RegistrationError,
+    SpecError,
+)
+
+
+
+def __getattr__(name: str) -> Any:
+    """``hookwise.__version__``, read from the installed metadata on first use."""
+    if name == "__version__":
+        from importlib.metadata import version  # noqa: PLC0415 - keep `import hookwise` fast
+
+        return version("hookwise")
+    msg = f"module 'hookwise' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+__all__ = [
+    "Allow",
+    "CallRecord",
+    "DispatchResult",
+    "ErrorPolicy",
+    "Explanation",
+    "HookCallError",
+    "HookCaller",
+    "HookErrorGroup",
+    "HookImpl",
+    "HookManager",
+    "HookResponse",
+    "HookResult",
+    "HookResultError",
+    "HookSpec",
+    "HookwiseError",
+    "HookwiseWarning",
+    "Kind",
+    "OperationVetoed",
+    "OrderCycleError",
+    "OrderEntry",
+    "Patch",
+    "PatchConflict",
+    "PluginInfo",
+    "PluginValidationError",
+    "RegistrationError",
+    "SpecError",
+    "Veto",
+    "__version__",
+    "hookimpl",
+    "hookspec",
+]

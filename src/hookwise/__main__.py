@@ -1,0 +1,5 @@
+"""``python -m hookwise``: the command line."""
+
+from hookwise.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,252 @@
+"""What implementations return and what calls give back.
+
+``Allow``, ``Veto`` and ``Patch`` are the responses of intercept handlers
+(seed 004); ``DispatchResult`` is what an intercept call returns;
+``HookResult`` pairs a value with the plugin that produced it (provenance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final, Generic, NoReturn, TypeAlias, TypeVar, final
+
+from hookwise.exceptions import OperationVetoed
+
+T = TypeVar("T")
+
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+
+
+@final
+class Allow:
+    """Let the operation go ahead; the same as returning ``None``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Allow()"
+
+    def __eq__(self, other: object) -> bool:
+        return other.__class__ is Allow
+
+    def __hash__(self) -> int:
+        return hash(Allow)
+
+
+@final
+class Veto:
+    """Stop the operation. The first veto ends the dispatch.
+
+    Args:
+        reason: why, in words the end user may see.
+    """
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return f"Veto({self.reason!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Veto) and other.reason == self.reason
+
+    def __hash__(self) -> int:
+        return hash((Veto, self.reason))
+
+
+@final
+class Patch:
+    """Change the operation's input. Handlers after this one see the patched values.
+
+    Args:
+        data: parameter name to new value; every key must be a parameter of
+            the hook.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data: Mapping[str, Any] = dict(data)
+
+    def __repr__(self) -> str:
+        return f"Patch({dict(self.data)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Patch) and dict(other.data) == dict(self.data)
+
+    def __hash__(self) -> int:
+        return hash((Patch, tuple(sorted(self.data))))
+
+
+HookResponse: TypeAlias = Allow | Veto | Patch | None
+"""What an intercept handler returns."""
+
+
+@final
+class PatchConflict:
+    """A key that two handlers of one dispatch patched to different values.
+
+    The later patch wins (it is applied over the earlier one); the conflict
+    records both so that nothing is lost silently.
+    """
+
+    __slots__ = ("key", "earlier_plugin", "earlier_value", "later_plugin", "later_value")
+
+    def __init__(
+        self, key: str, earlier_plugin: str, earlier_value: Any, later_plugin: str, later_value: Any
+    ) -> None:
+        self.key = key
+        self.earlier_plugin = earlier_plugin
+        self.earlier_value = earlier_value
+        self.later_plugin = later_plugin
+        self.later_value = later_value
+
+    def __repr__(self) -> str:
+        return (
+            f"PatchConflict({self.key!r}: {self.earlier_plugin!r} set {self.earlier_value!r}, "
+            f"then {self.later_plugin!r} set {self.later_value!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PatchConflict):
+            return NotImplemented
+        return (
+            self.key == other.key
+            and self.earlier_plugin == other.earlier_plugin
+            and self.earlier_value == other.earlier_value
+            and self.later_plugin == other.later_plugin
+            and self.later_value == other.later_value
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@final
+class DispatchResult:
+    """The outcome of an intercept (or observe) dispatch.
+
+    Attributes:
+        hook: the hook dispatched.
+        vetoed: whether a handler vetoed.
+        reason: the veto's reason (``None`` when not vetoed).
+        vetoed_by: the plugin that vetoed (``None`` when not vetoed).
+        exception: the exception that became the veto, under the ``veto``
+            error policy.
+        patches: every patched key and its final value, merged in call order.
+        patched_by: for each patched key, the plugin whose value won.
+        arguments: the arguments after all patches; what the operation should use.
+        conflicts: keys two handlers patched to different values.
+    """
+
+    __slots__ = (
+        "arguments",
+        "conflicts",
+        "exception",
+        "hook",
+        "patched_by",
+        "patches",
+        "reason",
+        "vetoed",
+        "vetoed_by",
+    )
+
+    def __init__(
+        self,
+        hook: str,
+        arguments: Mapping[str, Any],
+        *,
+        vetoed: bool = False,
+        reason: str | None = None,
+        vetoed_by: str | None = None,
+        exception: BaseException | None = None,
+        patches: Mapping[str, Any] = _EMPTY,
+        patched_by: Mapping[str, str] = _EMPTY,
+        conflicts: tuple[PatchConflict, ...] = (),
+    ) -> None:
+        self.hook = hook
+        self.arguments = arguments
+        self.vetoed = vetoed
+        self.reason = reason
+        self.vetoed_by = vetoed_by
+        self.exception = exception
+        self.patches = patches
+        self.patched_by = patched_by
+        self.conflicts = conflicts
+
+    def __bool__(self) -> bool:
+        """True when the operation may go ahead (nothing vetoed)."""
+        return not self.vetoed
+
+    def raise_if_vetoed(self) -> None:
+        """Raise :class:`~hookwise.exceptions.OperationVetoed` if a handler vetoed.
+
+        Raises:
+            OperationVetoed: carrying the reason, the vetoing plugin and the
+                hook; chained to the handler's exception when the veto came
+                from one.
+        """
+        if self.vetoed:
+            self._raise()
+
+    def _raise(self) -> NoReturn:
+        error = OperationVetoed(self.reason, plugin=self.vetoed_by, hook=self.hook)
+        raise error from self.exception
+
+    def __repr__(self) -> str:
+        if self.vetoed:
+            return f"DispatchResult({self.hook!r}, vetoed by {self.vetoed_by!r}: {self.reason!r})"
+        return f"DispatchResult({self.hook!r}, allowed, patches={dict(self.patches)!r})"
+
+
+@final
+class HookResult(Generic[T]):
+    """One implementation's result with the plugin that returned it.
+
+    Attributes:
+        plugin: the name of the plugin.
+        value: what its implementation returned.
+    """
+
+    __slots__ = ("plugin", "value")
+
+    def __init__(self, plugin: str, value: T) -> None:
+        self.plugin = plugin
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"HookResult({self.plugin!r}, {self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HookResult):
+            return NotImplemented
+        return bool(self.plugin == other.plugin and self.value == other.value)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@final
+class CallRecord(Generic[T]):
+    """A hook call's result together with who returned what (provenance).
+
+    Attributes:
+        result: what the call returned, as a plain call would.
+        results: every non-None value an implementation returned, with its
+            plugin, in call order.
+    """
+
+    __slots__ = ("result", "results")
+
+    def __init__(self, result: T, results: list[HookResult[Any]]) -> None:
+        self.result = result
+        self.results = results
+
+    @property
+    def by_plugin(self) -> dict[str, Any]:
+        """Plugin name to the value it returned (the last one, if a plugin returned twice)."""
+        return {r.plugin: r.value for r in self.results}
+
+    def __repr__(self) -> str:
+        return f"CallRecord(result={self.result!r}, results={self.results!r})"

@@ -1,0 +1,352 @@
+"""Hook specifications: the hook points a host declares.
+
+A spec is declared as an annotated method of a spec class, decorated with
+:func:`hookspec`, or by name with :meth:`HookManager.add_spec`. The decorator's
+return type carries the hook's parameters and result type, so a call through
+``manager.call`` is checked by mypy and pyright with no plugin.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+from collections.abc import Callable, Iterable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Concatenate,
+    Final,
+    Generic,
+    Literal,
+    ParamSpec,
+    TypeAlias,
+    TypeVar,
+    final,
+    overload,
+)
+
+from hookwise.exceptions import SpecError
+
+if TYPE_CHECKING:
+    from hookwise._results import DispatchResult
+
+P = ParamSpec("P")
+R = TypeVar("R")
+Out = TypeVar("Out")
+
+Kind: TypeAlias = Literal["collect", "first", "intercept", "observe"]
+"""How a hook's implementations are called and their results combined."""
+
+ErrorPolicy: TypeAlias = Literal["raise", "veto", "isolate"]
+"""What happens when an implementation raises."""
+
+KINDS: Final = ("collect", "first", "intercept", "observe")
+POLICIES: Final = ("raise", "veto", "isolate")
+RESERVED_PREFIX: Final = "_hw_"
+_SPEC_MARK: Final = "__hookwise_spec__"
+
+
+@final
+class Param:
+    """One parameter of a hook spec."""
+
+    __slots__ = ("default", "keyword_only", "name")
+
+    def __init__(self, name: str, *, keyword_only: bool = False, default: Any = inspect.Parameter.empty) -> None:
+        self.name = name
+        self.keyword_only = keyword_only
+        self.default = default
+
+    @property
+    def required(self) -> bool:
+        return self.default is inspect.Parameter.empty
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Param):
+            return NotImplemented
+        return (self.name, self.keyword_only, self.required) == (
+            other.name,
+            other.keyword_only,
+            other.required,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.keyword_only, self.required))
+
+    def __repr__(self) -> str:
+        return f"Param({self.name!r})"
+
+
+@final
+class HookSpec(Generic[P, Out]):
+    """A hook point: its name, parameters, kind and options.
+
+    Created by :func:`hookspec` on a method of a spec class, or by
+    :meth:`HookManager.add_spec`. In a spec class it is a descriptor whose
+    type, ``HookSpec[P, Out]``, makes ``manager.call.<name>`` a
+    ``Callable[P, Out]`` for the type checker.
+
+    Attributes:
+        name: the hook's name (``"before_complete_task"``,
+            ``"todos.before_complete_task"``).
+        params: the parameters implementations may take, in order.
+        kind: ``"collect"``, ``"first"``, ``"intercept"`` or ``"observe"``.
+        policy: the error policy: ``"raise"``, ``"veto"`` or ``"isolate"``.
+        historic: calls are remembered and replayed to implementations
+            registered later.
+        doc: the hook's documentation.
+        function: the declaring function, for class-declared specs.
+    """
+
+    __slots__ = ("attribute", "doc", "function", "historic", "kind", "name", "params", "policy")
+
+    def __init__(
+        self,
+        name: str,
+        params: Iterable[Param],
+        *,
+        kind: Kind = "collect",
+        policy: ErrorPolicy | None = None,
+        historic: bool = False,
+        doc: str | None = None,
+        function: Callable[..., Any] | None = None,
+    ) -> None:
+        self.name = name
+        self.params: tuple[Param, ...] = tuple(params)
+        self.kind: Kind = kind
+        self.policy: ErrorPolicy = policy or ("veto" if kind == "intercept" else "raise")
+        self.historic = historic
+        self.doc = doc
+        self.function = function
+        self.attribute = name
+        self._check()
+
+    @classmethod
+    def from_names(
+        cls,
+        name: str,
+        params: Iterable[str],
+        *,
+        kind: Kind = "collect",
+        policy: ErrorPolicy | None = None,
+        historic: bool = False,
+        doc: str | None = None,
+    ) -> HookSpec[..., Any]:
+        """Declare a spec by name and parameter names (seed 004's string hook points)."""
+        if isinstance(params, str):
+            msg = f"hook {name!r}: params must be a sequence of names, not the string {params!r}"
+            raise SpecError(msg, hook=name)
+        return cls(name, (Param(p) for p in params), kind=kind, policy=policy, historic=historic, doc=doc)
+
+    @classmethod
+    def from_function(
+        cls,
+        function: Callable[..., Any],
+        *,
+        name: str | None = None,
+        kind: Kind = "collect",
+        policy: ErrorPolicy | None = None,
+        historic: bool = False,
+        drop_first: bool = True,
+    ) -> HookSpec[..., Any]:
+        """Build a spec from a declaring function (its first parameter, ``self``, dropped)."""
+        hook = name or function.__name__
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError) as e:  # pragma: no cover - builtins only
+            msg = f"hook {hook!r}: cannot read the signature of {function!r}"
+            raise SpecError(msg, hook=hook) from e
+        params = list(signature.parameters.values())
+        if drop_first:
+            if not params or params[0].kind not in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD):
+                msg = f"hook {hook!r}: a spec method takes self first, then the hook's parameters"
+                raise SpecError(msg, hook=hook)
+            params = params[1:]
+        converted = []
+        for p in params:
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
+                what = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**", p.POSITIONAL_ONLY: ""}[p.kind]
+                msg = (
+                    f"hook {hook!r}: parameter {what}{p.name} is not allowed in a spec; "
+                    "hook parameters are named, so that implementations can take any subset of them"
+                )
+                raise SpecError(msg, hook=hook)
+            converted.append(Param(p.name, keyword_only=p.kind == p.KEYWORD_ONLY, default=p.default))
+        return cls(
+            hook,
+            converted,
+            kind=kind,
+            policy=policy,
+            historic=historic,
+            doc=inspect.getdoc(function),
+            function=function,
+        )
+
+    def _check(self) -> None:
+        if self.kind not in KINDS:
+            msg = f"hook {self.name!r}: kind {self.kind!r} is not one of {', '.join(KINDS)}"
+            raise SpecError(msg, hook=self.name)
+        if self.policy not in POLICIES:
+            msg = f"hook {self.name!r}: error policy {self.policy!r} is not one of {', '.join(POLICIES)}"
+            raise SpecError(msg, hook=self.name)
+        if self.policy == "veto" and self.kind != "intercept":
+            msg = f"hook {self.name!r}: error policy 'veto' needs an intercept hook, and this one is {self.kind}"
+            raise SpecError(msg, hook=self.name)
+        if self.historic and self.kind not in ("collect", "observe"):
+            msg = (
+                f"hook {self.name!r}: historic hooks replay past calls to late implementations, "
+                f"which only collect and observe hooks can do; this one is {self.kind}"
+            )
+            raise SpecError(msg, hook=self.name)
+        seen: set[str] = set()
+        for p in self.params:
+            if not p.name.isidentifier() or keyword.iskeyword(p.name):
+                msg = f"hook {self.name!r}: parameter name {p.name!r} is not a Python identifier"
+                raise SpecError(msg, hook=self.name)
+            if p.name.startswith(RESERVED_PREFIX):
+                msg = f"hook {self.name!r}: parameter names starting with {RESERVED_PREFIX!r} are reserved"
+                raise SpecError(msg, hook=self.name)
+            if p.name in seen:
+                msg = f"hook {self.name!r}: parameter {p.name!r} is declared twice"
+                raise SpecError(msg, hook=self.name)
+            seen.add(p.name)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """The names of the parameters, in order."""
+        return tuple(p.name for p in self.params)
+
+    def signature_text(self) -> str:
+        """The spec as text: ``todos.before_complete_task(task_id, owner_id, actor_id)``."""
+        parts: list[str] = []
+        star = False
+        for p in self.params:
+            if p.keyword_only and not star:
+                parts.append("*")
+                star = True
+            parts.append(p.name if p.required else f"{p.name}=...")
+        return f"{self.name}({', '.join(parts)})"
+
+    def same_shape(self, other: HookSpec[..., Any]) -> bool:
+        """Whether two specs of one name declare the same hook."""
+        return (self.params, self.kind, self.policy, self.historic) == (
+            other.params,
+            other.kind,
+            other.policy,
+            other.historic,
+        )
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> HookSpec[P, Out]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> Callable[P, Out]: ...
+    def __get__(self, obj: object, owner: type | None = None) -> HookSpec[P, Out] | Callable[P, Out]:
+        if obj is None:
+            return self
+        # A spec method read on an instance of its own class: its declaring
+        # function, bound; hooks are called through ``manager.call``.
+        if self.function is None:  # pragma: no cover - from_names specs are not descriptors
+            return self
+        bound: Callable[P, Out] = self.function.__get__(obj, owner)
+        return bound
+
+    def __repr__(self) -> str:
+        return f"<HookSpec {self.signature_text()} kind={self.kind} policy={self.policy}>"
+
+
+def iter_specs(namespace: object) -> list[HookSpec[..., Any]]:
+    """The hook specs a spec class, an instance of one, or a module declares, in definition order."""
+    if isinstance(namespace, type) or not hasattr(namespace, "__dict__") or inspect.ismodule(namespace):
+        classes = [namespace] if inspect.ismodule(namespace) else list(reversed(_mro(namespace)))
+    else:
+        classes = list(reversed(_mro(type(namespace))))
+    found: dict[str, HookSpec[..., Any]] = {}
+    for klass in classes:
+        for attr, value in vars(klass).items():
+            if isinstance(value, HookSpec):
+                found[attr] = value
+    return list(found.values())
+
+
+def _mro(cls: object) -> tuple[type, ...]:
+    return cls.__mro__ if isinstance(cls, type) else ()
+
+
+_Decorator: TypeAlias = Callable[[Callable[..., Any]], HookSpec[..., Any]]
+
+
+@overload
+def hookspec(function: Callable[Concatenate[Any, P], R], /) -> HookSpec[P, list[R]]: ...
+@overload
+def hookspec(
+    *,
+    kind: Literal["collect"] = "collect",
+    name: str | None = None,
+    policy: Literal["raise", "isolate"] | None = None,
+    historic: bool = False,
+) -> Callable[[Callable[Concatenate[Any, P], R]], HookSpec[P, list[R]]]: ...
+@overload
+def hookspec(
+    *,
+    kind: Literal["first"],
+    name: str | None = None,
+    policy: Literal["raise", "isolate"] | None = None,
+) -> Callable[[Callable[Concatenate[Any, P], R | None]], HookSpec[P, R | None]]: ...
+@overload
+def hookspec(
+    *,
+    kind: Literal["intercept"],
+    name: str | None = None,
+    policy: ErrorPolicy | None = None,
+) -> Callable[[Callable[Concatenate[Any, P], object]], HookSpec[P, DispatchResult]]: ...
+@overload
+def hookspec(
+    *,
+    kind: Literal["observe"],
+    name: str | None = None,
+    policy: Literal["raise", "isolate"] | None = None,
+    historic: bool = False,
+) -> Callable[[Callable[Concatenate[Any, P], object]], HookSpec[P, None]]: ...
+def hookspec(
+    function: Callable[..., Any] | None = None,
+    /,
+    *,
+    kind: Kind = "collect",
+    name: str | None = None,
+    policy: ErrorPolicy | None = None,
+    historic: bool = False,
+) -> HookSpec[..., Any] | _Decorator:
+    """Declare a hook spec on a method of a spec class.
+
+    The method's parameters (after ``self``) are the hook's parameters; its
+    body is never run. The result type of a typed call follows the kind:
+    ``list[R]`` for collect, ``R | None`` for first, ``DispatchResult`` for
+    intercept, ``None`` for observe.
+
+    Args:
+        kind: how implementations are called; ``"collect"`` by default.
+        name: the hook's name, if not the method's (``"todos.before_complete_task"``).
+        policy: the error policy; ``"veto"`` for intercept hooks, else ``"raise"``.
+        historic: remember calls and replay them to implementations registered
+            later (collect and observe hooks).
+
+    Raises:
+        SpecError: the method's signature or the options cannot make a hook.
+
+    Example::
+
+        class TodoHooks:
+            @hookspec(kind="intercept")
+            def before_complete_task(self, task_id: str, actor_id: str) -> None:
+                "Called before a task is completed; may veto."
+    """
+
+    def decorate(fn: Callable[..., Any]) -> HookSpec[..., Any]:
+        return HookSpec.from_function(fn, name=name, kind=kind, policy=policy, historic=historic)
+
+    if function is not None:
+        return decorate(function)
+    return decorate

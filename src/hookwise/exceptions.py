@@ -1,0 +1,190 @@
+"""Every exception and warning hookwise raises.
+
+All errors derive from :class:`HookwiseError`; where the meaning matches a
+built-in exception, they inherit that too (a bad spec is a ``TypeError``, a
+duplicate plugin name a ``ValueError``), so existing ``except`` clauses keep
+working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = [
+    "HookCallError",
+    "HookErrorGroup",
+    "HookResultError",
+    "HookwiseError",
+    "HookwiseWarning",
+    "OperationVetoed",
+    "OrderCycleError",
+    "PluginValidationError",
+    "RegistrationError",
+    "SpecError",
+]
+
+
+class HookwiseError(Exception):
+    """Base class of every error hookwise raises."""
+
+
+class SpecError(HookwiseError, TypeError):
+    """A hook specification is malformed or conflicts with another one.
+
+    Attributes:
+        hook: the name of the hook the spec declares.
+    """
+
+    def __init__(self, message: str, *, hook: str) -> None:
+        super().__init__(message)
+        self.hook = hook
+
+
+class PluginValidationError(HookwiseError, TypeError):
+    """A plugin's hook implementation does not fit its hook specification.
+
+    Raised at registration; nothing of the plugin stays registered.
+
+    Attributes:
+        plugin: the name the plugin was being registered under.
+        hook: the hook the offending implementation is for.
+    """
+
+    def __init__(self, message: str, *, plugin: str, hook: str) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.hook = hook
+
+
+class RegistrationError(HookwiseError, ValueError):
+    """A plugin cannot be registered or unregistered (duplicate or unknown name).
+
+    Attributes:
+        plugin: the plugin name involved.
+    """
+
+    def __init__(self, message: str, *, plugin: str) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+
+
+class OrderCycleError(HookwiseError, ValueError):
+    """``before=``/``after=`` constraints of a hook's implementations form a cycle.
+
+    Raised by the registration that closes the cycle; that registration is
+    undone.
+
+    Attributes:
+        hook: the hook whose order cannot be computed.
+        cycle: the plugin names on the cycle, in constraint order, the first
+            repeated at the end (``("a", "b", "a")``).
+    """
+
+    def __init__(self, message: str, *, hook: str, cycle: Sequence[str]) -> None:
+        super().__init__(message)
+        self.hook = hook
+        self.cycle = tuple(cycle)
+
+
+class HookCallError(HookwiseError, TypeError):
+    """A hook was called with arguments that do not match its specification.
+
+    Attributes:
+        hook: the hook called.
+    """
+
+    def __init__(self, message: str, *, hook: str) -> None:
+        super().__init__(message)
+        self.hook = hook
+
+
+class HookResultError(HookwiseError, TypeError):
+    """An implementation returned something its hook's kind does not allow.
+
+    For example a ``Veto`` from an observe (after-) hook, a ``Patch`` of a key
+    that is not a parameter of the hook, or a wrapper that yields twice. The
+    hook's error policy applies to it like to any exception an implementation
+    raises.
+
+    Attributes:
+        plugin: the plugin whose implementation misbehaved.
+        hook: the hook being called.
+    """
+
+    def __init__(self, message: str, *, plugin: str, hook: str) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.hook = hook
+
+
+class OperationVetoed(HookwiseError):
+    """An operation was vetoed by an intercept hook.
+
+    Raise it from the operation (``raise OperationVetoed(result.reason)``), or
+    let :meth:`hookwise.DispatchResult.raise_if_vetoed` raise it with the
+    vetoing plugin filled in.
+
+    Attributes:
+        reason: the veto's reason.
+        plugin: the plugin that vetoed, when known.
+        hook: the hook that was dispatched, when known.
+    """
+
+    def __init__(self, reason: str | None = None, *, plugin: str | None = None, hook: str | None = None) -> None:
+        reason = reason or "vetoed"
+        super().__init__(reason)
+        self.reason = reason
+        self.plugin = plugin
+        self.hook = hook
+
+    def __str__(self) -> str:
+        if self.plugin is None:
+            return self.reason
+        where = f" in hook {self.hook!r}" if self.hook else ""
+        return f"{self.reason} (vetoed by plugin {self.plugin!r}{where})"
+
+
+class HookErrorGroup(ExceptionGroup[Exception]):
+    """Every failure of a hook call under the ``isolate`` error policy.
+
+    Raised once the call has finished (every implementation ran, or a veto or
+    a first result ended it) if at least one implementation raised. Each
+    exception carries a note naming its plugin and the hook.
+
+    Attributes:
+        hook: the hook called.
+        plugins: the failing plugins, in call order, one per exception.
+        partial: what the call produced from the implementations that did not
+            fail (the list for collect, the value for first, the
+            ``DispatchResult`` for intercept, ``None`` for observe).
+    """
+
+    hook: str
+    plugins: tuple[str, ...]
+    partial: Any
+
+    def __new__(
+        cls,
+        message: str,
+        exceptions: Sequence[Exception],
+        *,
+        hook: str = "",
+        plugins: Sequence[str] = (),
+        partial: Any = None,
+    ) -> HookErrorGroup:
+        self = super().__new__(cls, message, exceptions)
+        self.hook = hook
+        self.plugins = tuple(plugins)
+        self.partial = partial
+        return self
+
+    def derive(self, excs: Sequence[Exception]) -> HookErrorGroup:  # type: ignore[override]
+        """Keep the group's attributes when ``except*`` splits it."""
+        return HookErrorGroup(
+            self.message, excs, hook=self.hook, plugins=self.plugins, partial=self.partial
+        )
+
+
+class HookwiseWarning(UserWarning):
+    """Base class of the warnings hookwise issues."""

@@ -1,0 +1,26 @@
+"""Typed hook calls: checked by mypy and pyright, never run."""
+
+from typing import assert_type
+
+from hookwise import DispatchResult, HookManager, hookspec
+
+
+class Specs:
+    @hookspec
+    def compute(self, a: int, b: int) -> int: ...
+    @hookspec(kind="first")
+    def pick(self, a: int) -> str | None: ...
+    @hookspec(kind="intercept")
+    def before(self, task_id: str, tags: list[str]) -> None: ...
+    @hookspec(kind="observe")
+    def after(self, task_id: str) -> None: ...
+
+
+m = HookManager(Specs)
+assert_type(m.call.compute(a=1, b=2), list[int])
+assert_type(m.call.pick(a=1), str | None)
+assert_type(m.call.before(task_id="t", tags=[]), DispatchResult)
+assert_type(m.call.after(task_id="t"), None)
+m.call.compute(a=1, c=2)  # type: ignore[call-arg]
+m.call.compute(a="x", b=2)  # type: ignore[arg-type]
+m.call.pick(a=1).upper()  # type: ignore[union-attr]
