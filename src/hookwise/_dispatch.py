@@ -27,6 +27,8 @@ _PROV: Final = "_hw_prov"
 
 
 def _note(error: BaseException, impl: HookImpl, what: str = "implementation") -> None:
+    if isinstance(error, HookResultError) and error.plugin == impl.plugin_name:
+        return  # hookwise's own message already names the plugin and the hook
     error.add_note(f"hookwise: raised by {what} {impl.qualname} of plugin {impl.plugin_name!r} in hook {impl.hook!r}")
 
 
@@ -235,7 +237,53 @@ def _args_dict(spec: HookSpec[..., Any]) -> str:
     return "{" + ", ".join(f"{p.name!r}: {p.name}" for p in spec.params) + "}"
 
 
-def _plain_body(out: _Emitter, spec: HookSpec[..., Any], impls: Sequence[HookImpl], *, provenance: bool) -> None:
+def _impl_lines(
+    spec: HookSpec[..., Any],
+    impl: HookImpl,
+    index: int,
+    args: str,
+    ret: Callable[[str], str],
+    *,
+    provenance: bool,
+    context: bool,
+) -> tuple[list[str], list[str]]:
+    """One implementation's lines: those that may raise on its behalf, and those that end the call.
+
+    Under the isolate policy the first group runs inside the implementation's
+    own ``try`` and the second in its ``else``, so that ending the call is
+    never mistaken for the implementation failing.
+    """
+    guarded = [f"_hw_r = {_call(impl, f'_hw_f{index}')}"]
+    after: list[str] = []
+    if provenance:
+        guarded += ["if _hw_r is not None:", f"    {_PROV}.append(_hw_HR(_hw_n{index}, _hw_r))"]
+    kind = spec.kind
+    if kind == "collect":
+        guarded += ["if _hw_r is not None:", "    _hw_out.append(_hw_r)"]
+    elif kind == "first":
+        after += ["if _hw_r is not None:", "    " + ret("_hw_r")]
+    elif kind == "observe":
+        guarded += ["if _hw_r is not None:", f"    _hw_s.observed({index}, _hw_r)"]
+    else:
+        answered = "if _hw_r is not None and _hw_r.__class__ is not _hw_Allow:"
+        guarded += [answered, f"    _hw_st = _hw_s.respond(_hw_st, {index}, _hw_r, {args})"]
+        after += [answered, "    if _hw_st.vetoed:", "        " + ret("_hw_st.result()")]
+        if spec.params:
+            names = ", ".join(p.name for p in spec.params)
+            values = ", ".join(f"_hw_st.args[{p.name!r}]" for p in spec.params)
+            after.append(f"    {names} = {values}")
+        if context:
+            after.append("    _hw_ctx = _hw_st.context")
+        if spec.policy != "isolate":
+            # One test of the answer instead of two: respond, then act on it.
+            guarded = guarded[:-2] + [answered, guarded[-1], *after[1:]]
+            after = []
+    return guarded, after
+
+
+def _plain_body(
+    out: _Emitter, spec: HookSpec[..., Any], impls: Sequence[HookImpl], *, provenance: bool, record: bool
+) -> None:
     """The implementations' calls and the kind's result handling (no wrappers)."""
     kind, policy = spec.kind, spec.policy
     args = _args_dict(spec)
@@ -245,7 +293,7 @@ def _plain_body(out: _Emitter, spec: HookSpec[..., Any], impls: Sequence[HookImp
     def ret(value: str) -> str:
         return f"return _hw_s.done(_hw_errs, {value})" if isolate else f"return {value}"
 
-    if spec.historic:
+    if record:
         out.emit(f"_hw_hist.append({args})")
     if uses_context:
         out.emit(f"_hw_ctx = _hw_MP({args})")
@@ -262,39 +310,20 @@ def _plain_body(out: _Emitter, spec: HookSpec[..., Any], impls: Sequence[HookImp
         out.emit("try:")
         out.depth += 1
     for index, impl in enumerate(impls):
+        guarded, after = _impl_lines(spec, impl, index, args, ret, provenance=provenance, context=uses_context)
         if isolate:
             out.emit("try:")
-            out.depth += 1
-        out.emit(f"_hw_r = {_call(impl, f'_hw_f{index}')}", index)
-        if provenance:
-            out.emit("if _hw_r is not None:", index)
-            out.emit(f"    {_PROV}.append(_hw_HR(_hw_n{index}, _hw_r))", index)
-        if kind == "collect":
-            out.emit("if _hw_r is not None:", index)
-            out.emit("    _hw_out.append(_hw_r)", index)
-        elif kind == "first":
-            out.emit("if _hw_r is not None:", index)
-            out.emit("    " + ret("_hw_r"), index)
-        elif kind == "observe":
-            out.emit("if _hw_r is not None:", index)
-            out.emit(f"    _hw_s.observed({index}, _hw_r)", index)
-        else:
-            out.emit("if _hw_r is not None and _hw_r.__class__ is not _hw_Allow:", index)
-            out.depth += 1
-            out.emit(f"_hw_st = _hw_s.respond(_hw_st, {index}, _hw_r, {args})", index)
-            out.emit("if _hw_st.vetoed:", index)
-            out.emit("    " + ret("_hw_st.result()"), index)
-            if spec.params:
-                names = ", ".join(p.name for p in spec.params)
-                values = ", ".join(f"_hw_st.args[{p.name!r}]" for p in spec.params)
-                out.emit(f"{names} = {values}", index)
-            if uses_context:
-                out.emit("_hw_ctx = _hw_st.context", index)
-            out.depth -= 1
-        if isolate:
-            out.depth -= 1
+            for line in guarded:
+                out.emit("    " + line, index)
             out.emit("except Exception as _hw_e:")
             out.emit(f"    _hw_errs = _hw_s.isolate(_hw_errs, {index}, _hw_e)")
+            if after:
+                out.emit("else:")
+                for line in after:
+                    out.emit("    " + line, index)
+        else:
+            for line in guarded + after:
+                out.emit(line, index)
     if impls and not isolate:
         out.depth -= 1
         out.emit("except Exception as _hw_e:")
@@ -306,7 +335,7 @@ def _plain_body(out: _Emitter, spec: HookSpec[..., Any], impls: Sequence[HookImp
     out.emit(ret(str(final)))
 
 
-def _wrapped_body(out: _Emitter, spec: HookSpec[..., Any], wrappers: Sequence[HookImpl], inner_call: str) -> None:
+def _wrapped_body(out: _Emitter, wrappers: Sequence[HookImpl], inner_call: str) -> None:
     """Wrappers around the inner caller, the first outermost."""
     for index, wrapper in enumerate(wrappers):
         out.emit(f"_hw_g{index} = {_call(wrapper, f'_hw_w{index}')}")
@@ -343,7 +372,10 @@ def build_caller(
     provenance: bool = False,
     history: list[dict[str, Any]] | None = None,
 ) -> Callable[..., Any]:
-    """Compile the caller of one hook for its implementations and wrappers, in effective order."""
+    """Compile the caller of one hook for its implementations and wrappers, in effective order.
+
+    ``history``, for historic hooks, is the list each call's arguments are appended to.
+    """
     support = _Support(spec, impls, wrappers)
     namespace: dict[str, Any] = {
         "_hw_s": support,
@@ -361,36 +393,31 @@ def build_caller(
         namespace[f"_hw_w{index}"] = wrapper.function
     signature = _signature(spec, namespace, provenance=provenance)
     out = _Emitter()
+    record = history is not None
     if wrappers:
-        inner_spec = spec if not spec.historic else _without_history(spec)
-        inner = _Emitter()
-        inner.emit(f"def _hw_inner({signature}):")
-        inner.depth = 1
-        _plain_body(inner, inner_spec, impls, provenance=provenance)
-        out.lines.extend(inner.lines)
-        out.owner.update(inner.owner)
+        out.emit(f"def _hw_inner({signature}):")
+        out.depth = 1
+        _plain_body(out, spec, impls, provenance=provenance, record=False)
         call_args = [p.name if not p.keyword_only else f"{p.name}={p.name}" for p in spec.params]
         if provenance:
             call_args.append(f"{_PROV}={_PROV}")
+        out.depth = 0
         out.emit(f"def _hw_call({signature}):")
         out.depth = 1
-        if spec.historic:
+        if record:
             out.emit(f"_hw_hist.append({_args_dict(spec)})")
-        _wrapped_body(out, spec, wrappers, f"_hw_inner({', '.join(call_args)})")
+        _wrapped_body(out, wrappers, f"_hw_inner({', '.join(call_args)})")
     else:
         out.emit(f"def _hw_call({signature}):")
         out.depth = 1
-        _plain_body(out, spec, impls, provenance=provenance)
+        _plain_body(out, spec, impls, provenance=provenance, record=record)
     support.lines = out.owner
     filename = f"<hookwise caller {spec.name}>"
     exec(compile(out.source(), filename, "exec"), namespace)  # noqa: S102 - our own generated code
     function: Callable[..., Any] = namespace["_hw_call"]
     _rename(function, spec.name)
+    function.__hookwise_source__ = out.source()  # type: ignore[attr-defined]
     return function
-
-
-def _without_history(spec: HookSpec[..., Any]) -> HookSpec[..., Any]:
-    return HookSpec(spec.name, spec.params, kind=spec.kind, policy=spec.policy, historic=False, doc=spec.doc)
 
 
 def _rename(function: Any, name: str) -> None:

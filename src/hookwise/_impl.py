@@ -206,7 +206,8 @@ class HookImpl:
     @property
     def qualname(self) -> str:
         """The implementing function's qualified name, for messages."""
-        return getattr(self.function, "__qualname__", repr(self.function))
+        qualname = str(getattr(self.function, "__qualname__", repr(self.function)))
+        return qualname.rpartition("<locals>.")[2]
 
     def __repr__(self) -> str:
         return f"<HookImpl {self.hook} plugin={self.plugin_name!r} function={self.qualname}>"

@@ -142,9 +142,10 @@ class PluginInfo:
 def _default_name(plugin: object) -> str:
     if isinstance(plugin, types.ModuleType):
         return plugin.__name__
-    if isinstance(plugin, type) or inspect.isroutine(plugin):
-        return str(getattr(plugin, "__qualname__", getattr(plugin, "__name__", repr(plugin))))
-    return type(plugin).__qualname__
+    named = plugin if isinstance(plugin, type) or inspect.isroutine(plugin) else type(plugin)
+    qualname = str(getattr(named, "__qualname__", repr(named)))
+    # Names defined inside a function read better without the "<locals>" path.
+    return qualname.rpartition("<locals>.")[2]
 
 
 class HookManager(Generic[S]):

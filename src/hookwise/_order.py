@@ -28,46 +28,75 @@ def _base_key(impl: HookImpl, order: RegistrationOrder) -> tuple[int, int, int]:
     return (impl.band, impl.priority, impl.seq if order == "fifo" else -impl.seq)
 
 
-def _edges(impls: Sequence[HookImpl]) -> list[_Edge]:
+def _edges(impls: Sequence[HookImpl]) -> tuple[list[_Edge], list[list[int]]]:
+    """Constraint edges (earlier, later, why), and for each implementation the ones it declared before=."""
     by_plugin: dict[str, list[int]] = {}
     for index, impl in enumerate(impls):
         by_plugin.setdefault(impl.plugin_name, []).append(index)
     edges: list[_Edge] = []
+    before_targets: list[list[int]] = [[] for _ in impls]
     for index, impl in enumerate(impls):
         for other in impl.before:
             for target in by_plugin.get(other, ()):
                 edges.append((index, target, f"{impl.plugin_name!r} declares before={other!r}"))
+                before_targets[index].append(target)
         for other in impl.after:
             for target in by_plugin.get(other, ()):
                 edges.append((target, index, f"{impl.plugin_name!r} declares after={other!r}"))
-    return edges
+    return edges, before_targets
+
+
+def _anchors(before_targets: Sequence[Sequence[int]]) -> list[int]:
+    """Where each implementation wants to stand: its own position, or, when it declared
+    before= plugins, the earliest of theirs (followed transitively)."""
+    anchors: list[int | None] = [None] * len(before_targets)
+
+    def anchor(index: int, visiting: set[int]) -> int:
+        known = anchors[index]
+        if known is not None:
+            return known
+        visiting.add(index)
+        best = index
+        for target in before_targets[index]:
+            if target not in visiting:  # a cycle is reported by the sort itself
+                best = min(best, anchor(target, visiting))
+        visiting.discard(index)
+        anchors[index] = best
+        return best
+
+    return [anchor(i, set()) for i in range(len(before_targets))]
 
 
 def sort_impls(hook: str, impls: Sequence[HookImpl], order: RegistrationOrder) -> list[HookImpl]:
-    """The implementations in effective order (wrappers and plain ones sorted separately by callers).
+    """The implementations in effective order (callers sort wrappers and plain ones separately).
+
+    An implementation that declares ``before=`` moves up to just ahead of the
+    plugins it names; one that declares ``after=`` moves down to just behind
+    them; every other implementation keeps its place.
 
     Raises:
         OrderCycleError: the constraints form a cycle; it names every plugin on it.
     """
     base = sorted(impls, key=lambda impl: _base_key(impl, order))
-    edges = _edges(base)
+    edges, before_targets = _edges(base)
     if not edges:
         return base
+    anchors = _anchors(before_targets)
     successors: list[list[int]] = [[] for _ in base]
     indegree = [0] * len(base)
     for earlier, later, _ in edges:
         successors[earlier].append(later)
         indegree[later] += 1
-    ready = [i for i, degree in enumerate(indegree) if degree == 0]
+    ready = [(anchors[i], i) for i, degree in enumerate(indegree) if degree == 0]
     heapq.heapify(ready)
     result: list[HookImpl] = []
     while ready:
-        index = heapq.heappop(ready)
+        _, index = heapq.heappop(ready)
         result.append(base[index])
         for nxt in successors[index]:
             indegree[nxt] -= 1
             if indegree[nxt] == 0:
-                heapq.heappush(ready, nxt)
+                heapq.heappush(ready, (anchors[nxt], nxt))
     if len(result) < len(base):
         _raise_cycle(hook, base, edges, indegree)
     return result
@@ -87,6 +116,8 @@ def _raise_cycle(hook: str, base: Sequence[HookImpl], edges: Sequence[_Edge], in
         node = predecessor[node][0]
     loop = path[path.index(node) :]
     loop.reverse()  # earlier-runs-first
+    start = loop.index(min(loop))
+    loop = loop[start:] + loop[:start]  # begin at the plugin that comes first without constraints
     names = [base[i].plugin_name for i in loop]
     names.append(names[0])
     reasons = "; ".join(predecessor[i][2] for i in [*loop[1:], loop[0]])
@@ -209,7 +240,8 @@ def _explain_group(group: Sequence[HookImpl], order: RegistrationOrder) -> list[
             if impl.plugin_name in peer.after:
                 reasons.append(f"{peer.plugin_name!r} declares after={impl.plugin_name!r}")
         base_position = base.index(impl) + 1
-        if base_position != position:
+        declares = any(other in plugins for other in (*impl.before, *impl.after))
+        if declares and base_position != position:
             reasons.append(f"moved from position {base_position} by before/after constraints")
         entries.append(
             OrderEntry(

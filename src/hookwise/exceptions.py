@@ -173,11 +173,21 @@ class HookErrorGroup(ExceptionGroup[Exception]):
         plugins: Sequence[str] = (),
         partial: Any = None,
     ) -> HookErrorGroup:
-        self = super().__new__(cls, message, exceptions)
+        return super().__new__(cls, message, exceptions)
+
+    def __init__(
+        self,
+        message: str,
+        exceptions: Sequence[Exception],
+        *,
+        hook: str = "",
+        plugins: Sequence[str] = (),
+        partial: Any = None,
+    ) -> None:
+        super().__init__(message, exceptions)
         self.hook = hook
         self.plugins = tuple(plugins)
         self.partial = partial
-        return self
 
     def derive(self, excs: Sequence[Exception]) -> HookErrorGroup:  # type: ignore[override]
         """Keep the group's attributes when ``except*`` splits it."""

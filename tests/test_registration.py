@@ -1,0 +1,346 @@
+"""Plugins: registration, validation against specs, unregistering, blocking, listing."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from hookwise import (
+    HookManager,
+    PluginValidationError,
+    RegistrationError,
+    hookimpl,
+    hookspec,
+)
+
+
+class Specs:
+    @hookspec
+    def before_complete_task(self, task_id: str, owner_id: str, actor_id: str) -> str:
+        raise NotImplementedError
+
+    @hookspec
+    def other(self, x: int) -> int:
+        raise NotImplementedError
+
+
+class Plugin:
+    @hookimpl
+    def before_complete_task(self, task_id: str) -> str:
+        return f"plugin saw {task_id}"
+
+
+def test_an_implementation_may_take_any_subset_of_the_spec_parameters() -> None:
+    class Reordered:
+        @hookimpl
+        def before_complete_task(self, actor_id: str, task_id: str) -> str:
+            return f"{actor_id}:{task_id}"
+
+    class NoArgs:
+        @hookimpl
+        def before_complete_task(self) -> str:
+            return "none"
+
+    manager = HookManager(Specs)
+    manager.register(Reordered())
+    manager.register(NoArgs())
+    assert manager.call.before_complete_task(task_id="t", owner_id="o", actor_id="a") == ["a:t", "none"]
+
+
+def test_an_unknown_parameter_names_the_plugin_hook_parameters_and_spec() -> None:
+    class Budget:
+        @hookimpl
+        def before_complete_task(self, task, cost):  # type: ignore[no-untyped-def]
+            return None
+
+    manager = HookManager(Specs)
+    with pytest.raises(PluginValidationError) as info:
+        manager.register(Budget(), name="budget")
+    assert str(info.value) == (
+        "plugin 'budget': Budget.before_complete_task for hook 'before_complete_task' takes {'task', 'cost'} which is not in the spec;"
+        " the spec is before_complete_task(task_id, owner_id, actor_id)"
+    )
+    assert (info.value.plugin, info.value.hook) == ("budget", "before_complete_task")
+    assert not manager.is_registered("budget")
+
+
+def test_an_extra_parameter_with_a_default_is_allowed_and_keeps_its_default() -> None:
+    class WithDefault:
+        @hookimpl
+        def other(self, x: int, scale: int = 10) -> int:
+            return x * scale
+
+    manager = HookManager(Specs)
+    manager.register(WithDefault())
+    assert manager.call.other(x=2) == [20]
+
+
+def test_star_args_in_an_implementation_is_an_error() -> None:
+    class Star:
+        @hookimpl
+        def other(self, **kwargs: Any) -> None:
+            return None
+
+    with pytest.raises(PluginValidationError, match=r"takes \*\*kwargs; name the parameters it needs instead"):
+        HookManager(Specs).register(Star())
+
+
+def test_an_implementation_for_a_hook_without_spec_is_an_error_with_a_hint() -> None:
+    class Typo:
+        @hookimpl
+        def before_complete_tsk(self) -> None:
+            return None
+
+    with pytest.raises(PluginValidationError, match=r"implements hook 'before_complete_tsk', which has no spec; did you mean 'before_complete_task'\? \(known hooks: before_complete_task, other\); mark it @hookimpl\(optional=True\) if the hook may not exist$"):
+        HookManager(Specs).register(Typo())
+
+
+def test_an_optional_implementation_waits_for_its_spec() -> None:
+    class Later:
+        @hookimpl(optional=True)
+        def later(self, x: int) -> int:
+            return x + 1
+
+    manager = HookManager(Specs)
+    manager.register(Later())
+    assert "later" not in manager.hook_names
+    manager.add_spec("later", ["x"])
+    assert manager.hook("later")(x=1) == [2]
+
+
+def test_a_pending_implementation_that_does_not_fit_the_late_spec_fails_the_spec() -> None:
+    class Later:
+        @hookimpl(optional=True)
+        def later(self, y: int) -> None:
+            return None
+
+    manager = HookManager(Specs)
+    manager.register(Later())
+    with pytest.raises(PluginValidationError, match=r"takes \{'y'\} which is not in the spec; the spec is later\(x\)"):
+        manager.add_spec("later", ["x"])
+    assert "later" not in manager.hook_names
+
+
+def test_unregistering_removes_pending_implementations() -> None:
+    class Later:
+        @hookimpl(optional=True)
+        def later(self) -> int:
+            return 1
+
+    manager = HookManager(Specs)
+    manager.register(Later(), name="later")
+    manager.unregister("later")
+    manager.add_spec("later", [])
+    assert manager.hook("later")() == []
+
+
+def test_specname_implements_a_hook_under_another_function_name() -> None:
+    class Renamed:
+        @hookimpl(specname="other")
+        def double(self, x: int) -> int:
+            return x * 2
+
+    manager = HookManager(Specs)
+    manager.register(Renamed())
+    assert manager.call.other(x=4) == [8]
+
+
+def test_a_wrapper_that_is_not_a_generator_is_an_error() -> None:
+    class NotGen:
+        @hookimpl(wrapper=True)
+        def other(self, x: int) -> int:
+            return x
+
+    with pytest.raises(PluginValidationError, match="is marked wrapper=True but is not a generator function; a wrapper yields once; the spec is other\\(x\\)"):
+        HookManager(Specs).register(NotGen())
+
+
+def test_tryfirst_with_trylast_is_an_error() -> None:
+    class Both:
+        @hookimpl(tryfirst=True, trylast=True)
+        def other(self) -> None:
+            return None
+
+    with pytest.raises(PluginValidationError, match="is marked both tryfirst and trylast; choose one"):
+        HookManager(Specs).register(Both())
+
+
+def test_naming_its_own_plugin_in_before_is_an_error() -> None:
+    class Selfish:
+        @hookimpl(before="selfish")
+        def other(self) -> None:
+            return None
+
+    with pytest.raises(PluginValidationError, match="names its own plugin in before=/after="):
+        HookManager(Specs).register(Selfish(), name="selfish")
+
+
+def test_a_class_with_instance_method_implementations_must_be_instantiated() -> None:
+    with pytest.raises(PluginValidationError, match=r"plugin 'Plugin' is a class, and its hook implementation 'before_complete_task' is an instance method; register an instance, Plugin\(\), or make it a staticmethod"):
+        HookManager(Specs).register(Plugin)
+
+
+def test_a_class_with_static_and_class_methods_is_a_plugin() -> None:
+    class Static:
+        @hookimpl
+        @staticmethod
+        def other(x: int) -> int:
+            return x + 1
+
+        @classmethod
+        @hookimpl
+        def before_complete_task(cls, task_id: str) -> str:
+            return cls.__name__
+
+    manager = HookManager(Specs)
+    assert manager.register(Static) == "Static"
+    assert manager.call.other(x=1) == [2]
+    assert manager.call.before_complete_task(task_id="t", owner_id="o", actor_id="a") == ["Static"]
+
+
+def test_a_module_is_a_plugin_named_after_it() -> None:
+    module = types.ModuleType("my_plugin")
+
+    @hookimpl
+    def other(x: int) -> int:
+        return -x
+
+    module.other = other  # type: ignore[attr-defined]
+    manager = HookManager(Specs)
+    assert manager.register(module) == "my_plugin"
+    assert manager.call.other(x=3) == [-3]
+
+
+def test_plugin_names_must_be_unique() -> None:
+    manager = HookManager(Specs)
+    manager.register(Plugin())
+    with pytest.raises(RegistrationError, match="^a plugin named 'Plugin' is already registered; pass name= to register another$"):
+        manager.register(Plugin())
+    assert manager.register(Plugin(), name="second") == "second"
+
+
+def test_one_object_cannot_be_registered_twice() -> None:
+    manager = HookManager(Specs)
+    plugin = Plugin()
+    manager.register(plugin, name="a")
+    with pytest.raises(RegistrationError, match="^plugin 'b' is already registered, as 'a'$"):
+        manager.register(plugin, name="b")
+
+
+def test_unregister_by_name_or_object_removes_its_implementations() -> None:
+    manager = HookManager(Specs)
+    plugin = Plugin()
+    manager.register(plugin)
+    assert manager.unregister(plugin) is plugin
+    assert manager.call.before_complete_task(task_id="t", owner_id="o", actor_id="a") == []
+    manager.register(plugin)
+    manager.unregister("Plugin")
+    assert not manager.is_registered(plugin)
+
+
+def test_unregister_of_an_unknown_plugin_is_an_error() -> None:
+    with pytest.raises(RegistrationError, match="^cannot unregister 'ghost': no plugin of that name or identity is registered$"):
+        HookManager(Specs).unregister("ghost")
+
+
+def test_block_unregisters_and_ignores_later_registrations() -> None:
+    manager = HookManager(Specs)
+    manager.register(Plugin())
+    manager.block("Plugin")
+    assert manager.is_blocked("Plugin")
+    assert not manager.is_registered("Plugin")
+    assert manager.register(Plugin()) is None
+    assert manager.call.before_complete_task(task_id="t", owner_id="o", actor_id="a") == []
+    assert manager.unblock("Plugin")
+    assert not manager.unblock("Plugin")
+    assert manager.register(Plugin()) == "Plugin"
+
+
+def test_listing_plugins_and_a_plugins_hooks() -> None:
+    class Two:
+        @hookimpl
+        def other(self) -> int:
+            return 1
+
+        @hookimpl
+        def before_complete_task(self) -> str:
+            return ""
+
+    manager = HookManager(Specs)
+    one = Plugin()
+    manager.register(one)
+    manager.register(Two(), name="two")
+    assert list(manager.plugins) == ["Plugin", "two"]
+    assert manager.plugins["Plugin"] is one
+    assert manager.plugin_hooks("two") == ["before_complete_task", "other"]
+    assert manager.plugin_info("two").source == "code"
+    with pytest.raises(RegistrationError, match=r"^no plugin named 'three' is registered \(registered: Plugin, two\)$"):
+        manager.plugin_hooks("three")
+
+
+def test_a_handler_registered_by_hook_name_receives_the_context_mapping() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def handler(context: Any) -> str:
+        seen.append(dict(context))
+        return "ok"
+
+    manager = HookManager(Specs)
+    assert manager.register("other", handler, priority=5) == "handler"
+    assert manager.call.other(x=7) == ["ok"]
+    assert seen == [{"x": 7}]
+
+
+def test_a_handler_context_is_read_only() -> None:
+    def handler(context: Any) -> None:
+        context["x"] = 1
+
+    manager = HookManager(Specs)
+    manager.register("other", handler)
+    with pytest.raises(TypeError, match="does not support item assignment"):
+        manager.call.other(x=7)
+
+
+def test_a_handler_that_does_not_take_one_argument_is_an_error() -> None:
+    def handler(a: int, b: int) -> None:
+        return None
+
+    with pytest.raises(PluginValidationError, match=r"takes \(a, b\); a handler registered by hook name takes one argument, the context mapping"):
+        HookManager(Specs).register("other", handler, name="h")
+
+
+def test_register_with_a_hook_name_needs_a_handler() -> None:
+    with pytest.raises(TypeError, match=r"register\('other'\) needs a handler"):
+        HookManager(Specs).register("other")
+
+
+def test_register_with_a_handler_needs_a_hook_name_first() -> None:
+    with pytest.raises(TypeError, match="the first argument must be a hook name"):
+        HookManager(Specs).register(Plugin(), lambda context: None)  # type: ignore[call-overload]
+
+
+def test_manager_order_must_be_fifo_or_lifo() -> None:
+    with pytest.raises(ValueError, match="^order must be 'fifo' or 'lifo', not 'random'$"):
+        HookManager(Specs, order="random")  # type: ignore[arg-type]
+
+
+def test_wrapper_generators_are_accepted() -> None:
+    class Wrap:
+        @hookimpl(wrapper=True)
+        def other(self) -> Generator[None, list[int], list[int]]:
+            result = yield
+            return result
+
+    manager = HookManager(Specs)
+    manager.register(Wrap())
+    assert manager.hook("other").plugins == ["Wrap"]
+
+
+def test_unknown_hook_lookup_suggests_a_close_name() -> None:
+    from hookwise import HookCallError
+
+    with pytest.raises(HookCallError, match=r"^no hook named 'othr' is declared; did you mean 'other'\? \(declared: before_complete_task, other\)$"):
+        HookManager(Specs).hook("othr")
