@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import given, settings
@@ -13,23 +14,32 @@ from hypothesis import strategies as st
 from hookwise import (
     Allow,
     DispatchResult,
+    ErrorPolicy,
     HookErrorGroup,
     HookManager,
     HookResult,
     HookResultError,
+    Kind,
     OperationVetoed,
     Patch,
     PatchConflict,
     Veto,
     hookimpl,
+    hookspec,
 )
 from hookwise._results import CallRecord
 
 
-def manager_with(kind: str, params: list[str], *handlers: Callable[..., Any], policy: str | None = None, historic: bool = False) -> HookManager[object]:
+def manager_with(
+    kind: Kind,
+    params: list[str],
+    *handlers: Callable[..., Any],
+    policy: ErrorPolicy | None = None,
+    historic: bool = False,
+) -> HookManager[object]:
     """A manager with hook `h` and each handler registered by name as plugin p0, p1, ... (context style)."""
     manager = HookManager()
-    manager.add_spec("h", params, kind=kind, policy=policy, historic=historic)  # type: ignore[arg-type]
+    manager.add_spec("h", params, kind=kind, policy=policy, historic=historic)
     for index, handler in enumerate(handlers):
         manager.register("h", handler, name=f"p{index}")
     return manager
@@ -72,8 +82,6 @@ def test_first_returns_none_when_every_implementation_does() -> None:
 
 def test_arguments_can_be_positional_keyword_or_defaulted() -> None:
     class Specs:
-        from hookwise import hookspec
-
         @hookspec
         def h(self, a: int, b: int = 10, *, c: int = 100) -> int:
             raise NotImplementedError
@@ -144,8 +152,6 @@ def test_patches_compose_later_handlers_see_earlier_patches() -> None:
 
 def test_named_parameter_implementations_see_patched_arguments_too() -> None:
     class Specs:
-        from hookwise import hookspec
-
         @hookspec(kind="intercept")
         def before(self, title: str, tags: list[str]) -> None: ...
 
@@ -191,7 +197,10 @@ def test_a_patch_of_an_unknown_key_raises_under_the_raise_policy() -> None:
 
 def test_an_intercept_handler_returning_something_else_is_an_error() -> None:
     manager = manager_with("intercept", ["a"], lambda c: "yes", policy="raise")
-    with pytest.raises(HookResultError, match=r"returned 'yes' from intercept hook 'h'; intercept handlers return None, Allow\(\), Veto\(reason\) or Patch\(mapping\)$"):
+    with pytest.raises(
+        HookResultError,
+        match=r"returned 'yes' from intercept hook 'h'; intercept handlers return None, Allow\(\), Veto\(reason\) or Patch\(mapping\)$",
+    ):
         manager.hook("h")(a=1)
 
 
@@ -223,7 +232,10 @@ def test_observe_ignores_return_values_and_returns_none() -> None:
 @pytest.mark.parametrize(("response", "what"), [(Veto("late"), "vetoed"), (Patch({"a": 1}), "patched")])
 def test_an_after_hook_cannot_veto_or_patch(response: object, what: str) -> None:
     manager = manager_with("observe", ["a"], lambda c: response)
-    with pytest.raises(HookResultError, match=f"{what} after-hook 'h' \\(returned .*\\); observe hooks run after the operation and cannot veto or patch it$") as info:
+    with pytest.raises(
+        HookResultError,
+        match=f"{what} after-hook 'h' \\(returned .*\\); observe hooks run after the operation and cannot veto or patch it$",
+    ) as info:
         manager.hook("h")(a=1)
     assert info.value.plugin == "p0"
 
@@ -266,7 +278,11 @@ def test_isolate_policy_runs_everything_and_raises_every_failure_together() -> N
     def other_boom(context: Any) -> None:
         raise KeyError("k")
 
-    manager = manager_with("collect", ["a"], boom, lambda c: ran.append(1) or 7, other_boom, policy="isolate")
+    def seven(context: Any) -> int:
+        ran.append(1)
+        return 7
+
+    manager = manager_with("collect", ["a"], boom, seven, other_boom, policy="isolate")
     with pytest.raises(HookErrorGroup) as info:
         manager.hook("h")(a=1)
     group = info.value
@@ -326,8 +342,6 @@ def test_base_exceptions_are_never_turned_into_vetoes() -> None:
 
 
 class Specs:
-    from hookwise import hookspec
-
     @hookspec
     def h(self, x: int) -> int:
         raise NotImplementedError
@@ -407,7 +421,7 @@ def test_a_wrapper_that_fails_before_yielding_fails_the_call_with_a_note() -> No
         @hookimpl(wrapper=True)
         def h(self) -> Generator[None, list[int], list[int]]:
             raise OSError("setup")
-            yield  # type: ignore[unreachable]
+            yield
 
     with pytest.raises(OSError, match="setup") as info:
         wrapped(Double(), Early()).call.h(x=1)
@@ -430,7 +444,7 @@ def test_an_inner_wrappers_setup_failure_is_raised_into_the_outer_wrapper() -> N
         @hookimpl(wrapper=True)
         def h(self) -> Generator[None, list[int], list[int]]:
             raise OSError("setup")
-            yield  # type: ignore[unreachable]
+            yield
 
     assert wrapped(Double(), Outer(), Inner()).call.h(x=1) == [0]
     assert seen == ["outer saw it"]
@@ -458,10 +472,8 @@ def test_a_wrapper_that_yields_twice_is_an_error(fail_inner: bool) -> None:
     class Twice:
         @hookimpl(wrapper=True)
         def h(self) -> Generator[None, list[int], list[int]]:
-            try:
+            with contextlib.suppress(ValueError):
                 yield
-            except ValueError:
-                pass
             yield
             return []
 
@@ -474,7 +486,7 @@ def test_wrappers_around_an_intercept_see_the_dispatch_result() -> None:
     manager = manager_with("intercept", ["a"], lambda c: Veto("no"))
 
     class Audit:
-        seen: list[DispatchResult] = []
+        seen: ClassVar[list[DispatchResult]] = []
 
         @hookimpl(wrapper=True, specname="h")
         def wrap(self) -> Generator[None, DispatchResult, DispatchResult]:
@@ -546,8 +558,6 @@ def test_historic_calls_are_replayed_to_late_implementations() -> None:
 
 def test_historic_hooks_with_wrappers_record_each_call_once() -> None:
     class HSpecs:
-        from hookwise import hookspec
-
         @hookspec(historic=True)
         def configured(self, value: int) -> int:
             raise NotImplementedError
@@ -592,6 +602,7 @@ def test_registering_during_a_dispatch_affects_only_later_dispatches() -> None:
 
 def test_unregistering_during_a_dispatch_affects_only_later_dispatches() -> None:
     manager = manager_with("collect", ["x"])
+
     def first(context: Any) -> str:
         if manager.is_registered("second"):
             manager.unregister("second")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -10,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hookwise import HookManager, OrderCycleError, hookimpl
+from hookwise._order import RegistrationOrder
 
 
-def make_manager(order: str = "fifo") -> HookManager[object]:
-    manager = HookManager(order=order)  # type: ignore[arg-type]
+def make_manager(order: RegistrationOrder = "fifo") -> HookManager[object]:
+    manager = HookManager(order=order)
     manager.add_spec("h", ["x"])
     return manager
 
@@ -33,7 +35,7 @@ def types_plugin(function: Any) -> Any:
         pass
 
     plugin = Plugin()
-    plugin.h = function  # type: ignore[attr-defined]
+    plugin.h = function  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
     return plugin
 
 
@@ -202,7 +204,7 @@ plugin_options = st.fixed_dictionaries(
 @settings(max_examples=150, deadline=None)
 @given(st.lists(plugin_options, min_size=1, max_size=8), st.sampled_from(["fifo", "lifo"]))
 def test_without_constraints_order_is_band_then_priority_then_registration(
-    options: list[dict[str, Any]], order: str
+    options: list[dict[str, Any]], order: RegistrationOrder
 ) -> None:
     manager = make_manager(order)
     for index, option in enumerate(options):
@@ -222,7 +224,9 @@ def test_without_constraints_order_is_band_then_priority_then_registration(
     st.lists(st.integers(-2, 2), min_size=2, max_size=7),
     st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=8),
 )
-def test_constraints_always_hold_and_cycles_are_always_reported(priorities: list[int], pairs: list[tuple[int, int]]) -> None:
+def test_constraints_always_hold_and_cycles_are_always_reported(
+    priorities: list[int], pairs: list[tuple[int, int]]
+) -> None:
     count = len(priorities)
     before: dict[int, set[int]] = {i: set() for i in range(count)}
     for a, b in pairs:
@@ -239,7 +243,7 @@ def test_constraints_always_hold_and_cycles_are_always_reported(priorities: list
             # The reported cycle is a real cycle of declared constraints among registered plugins.
             names = [int(name[1:]) for name in error.cycle]
             assert names[0] == names[-1]
-            for earlier, later in zip(names, names[1:], strict=False):
+            for earlier, later in itertools.pairwise(names):
                 assert later in before[earlier]
             break
         registered.append(index)

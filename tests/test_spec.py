@@ -66,7 +66,10 @@ def test_adding_the_same_spec_twice_is_harmless() -> None:
 def test_two_specs_with_one_name_and_different_signatures_is_an_error() -> None:
     manager = HookManager()
     manager.add_spec("h", ["a", "b"])
-    with pytest.raises(SpecError, match=r"^hook 'h' is already declared as h\(a, b\) \(kind collect, policy raise\); the new declaration h\(a\) \(kind collect, policy raise\) differs$") as info:
+    with pytest.raises(
+        SpecError,
+        match=r"^hook 'h' is already declared as h\(a, b\) \(kind collect, policy raise\); the new declaration h\(a\) \(kind collect, policy raise\) differs$",
+    ) as info:
         manager.add_spec("h", ["a"])
     assert info.value.hook == "h"
 
@@ -84,12 +87,15 @@ def test_two_specs_with_one_name_and_different_kinds_is_an_error() -> None:
         ({"kind": "sometimes"}, "hook 'h': kind 'sometimes' is not one of collect, first, intercept, observe"),
         ({"policy": "ignore"}, "hook 'h': error policy 'ignore' is not one of raise, veto, isolate"),
         ({"policy": "veto"}, "hook 'h': error policy 'veto' needs an intercept hook, and this one is collect"),
-        ({"kind": "first", "historic": True}, "hook 'h': historic hooks replay past calls to late implementations, which only collect and observe hooks can do; this one is first"),
+        (
+            {"kind": "first", "historic": True},
+            "hook 'h': historic hooks replay past calls to late implementations, which only collect and observe hooks can do; this one is first",
+        ),
     ],
 )
 def test_bad_spec_options_are_errors(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(SpecError, match=f"^{message}$"):
-        HookManager().add_spec("h", ["a"], **kwargs)  # type: ignore[arg-type]
+        HookManager().add_spec("h", ["a"], **kwargs)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
 
 @pytest.mark.parametrize(
@@ -123,7 +129,7 @@ def test_a_spec_method_needs_self() -> None:
     with pytest.raises(SpecError, match="a spec method takes self first"):
 
         class Bad:
-            @hookspec
+            @hookspec  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
             @staticmethod
             def h() -> None: ...
 

@@ -1,6 +1,6 @@
 """Run seed 004's todo application and show what each hook handler did, and why in that order.
 
-    python examples/todos/main.py        (or: hookwise demo)
+python examples/todos/main.py        (or: hookwise demo)
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from todo_app import (  # noqa: E402 - after the path set-up above
+from todo_app import (
     HOOK_BEFORE_COMPLETE_TASK,
     HOOK_BEFORE_CREATE_TASK,
     build_app,
 )
 
-from hookwise import OperationVetoed  # noqa: E402
+from hookwise import OperationVetoed
 
 
 def main() -> int:

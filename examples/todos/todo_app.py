@@ -46,7 +46,7 @@ def declare_hooks(hooks: HookManager[Any]) -> None:
 class Task:
     title: str
     owner_id: UUID
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list[str])
     id: UUID = field(default_factory=uuid.uuid4)
     done: bool = False
 
@@ -230,8 +230,9 @@ class TodoApp:
     create_task: CreateTask
 
 
-def build_app(*, costs: dict[UUID, int] | None = None, over_budget: set[UUID] | None = None,
-              quotas: dict[UUID, int] | None = None) -> TodoApp:
+def build_app(
+    *, costs: dict[UUID, int] | None = None, over_budget: set[UUID] | None = None, quotas: dict[UUID, int] | None = None
+) -> TodoApp:
     """Wire the application: declare the hook points, then let every module register its handlers."""
     hooks: HookManager[Any] = HookManager()
     declare_hooks(hooks)

@@ -5,7 +5,7 @@ implement them with :func:`hookimpl`, register plugins on a
 :class:`HookManager`, and call hooks through ``manager.call``.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hookwise._impl import HookImpl, hookimpl
 from hookwise._manager import HookCaller, HookManager, PluginInfo
@@ -34,16 +34,19 @@ from hookwise.exceptions import (
     SpecError,
 )
 
+if TYPE_CHECKING:
+    __version__: str
 
 
 def __getattr__(name: str) -> Any:
     """``hookwise.__version__``, read from the installed metadata on first use."""
     if name == "__version__":
-        from importlib.metadata import version  # noqa: PLC0415 - keep `import hookwise` fast
+        from importlib.metadata import version
 
         return version("hookwise")
     msg = f"module 'hookwise' has no attribute {name!r}"
     raise AttributeError(msg)
+
 
 __all__ = [
     "Allow",

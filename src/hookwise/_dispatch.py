@@ -96,7 +96,9 @@ class _Support:
         return state.result(error)
 
     # -- isolate policy ----------------------------------------------------
-    def isolate(self, errors: list[tuple[int, Exception]] | None, index: int, error: Exception) -> list[tuple[int, Exception]]:
+    def isolate(
+        self, errors: list[tuple[int, Exception]] | None, index: int, error: Exception
+    ) -> list[tuple[int, Exception]]:
         _note(error, self.impls[index])
         if errors is None:
             errors = []
@@ -112,7 +114,9 @@ class _Support:
         return value
 
     # -- results -----------------------------------------------------------
-    def respond(self, state: _InterceptState | None, index: int, response: object, args: dict[str, Any]) -> _InterceptState:
+    def respond(
+        self, state: _InterceptState | None, index: int, response: object, args: dict[str, Any]
+    ) -> _InterceptState:
         impl = self.impls[index]
         if state is None:
             state = _InterceptState(self.spec.name, args)
@@ -173,7 +177,10 @@ class _Support:
     def yielded_twice(self, index: int, generator: Any) -> NoReturn:
         wrapper = self.wrappers[index]
         generator.close()
-        msg = f"plugin {wrapper.plugin_name!r}: wrapper {wrapper.qualname} of hook {self.spec.name!r} yielded twice; a wrapper yields once"
+        msg = (
+            f"plugin {wrapper.plugin_name!r}: wrapper {wrapper.qualname} of hook {self.spec.name!r} "
+            "yielded twice; a wrapper yields once"
+        )
         raise HookResultError(msg, plugin=wrapper.plugin_name, hook=self.spec.name)
 
     def throw(self, index: int, generator: Any, error: BaseException) -> Any:
@@ -185,7 +192,7 @@ class _Support:
             if raised is not error:
                 _note(raised, self.wrappers[index], "wrapper")
             raise
-        self.yielded_twice(index, generator)
+        return self.yielded_twice(index, generator)
 
     def after_send_failed(self, index: int, error: BaseException) -> NoReturn:
         _note(error, self.wrappers[index], "wrapper")
@@ -276,7 +283,7 @@ def _impl_lines(
             after.append("    _hw_ctx = _hw_st.context")
         if spec.policy != "isolate":
             # One test of the answer instead of two: respond, then act on it.
-            guarded = guarded[:-2] + [answered, guarded[-1], *after[1:]]
+            guarded = [*guarded[:-2], answered, guarded[-1], *after[1:]]
             after = []
     return guarded, after
 
@@ -416,7 +423,7 @@ def build_caller(
     exec(compile(out.source(), filename, "exec"), namespace)  # noqa: S102 - our own generated code
     function: Callable[..., Any] = namespace["_hw_call"]
     _rename(function, spec.name)
-    function.__hookwise_source__ = out.source()  # type: ignore[attr-defined]
+    setattr(function, "__hookwise_source__", out.source())  # for debugging: the code a hook runs  # noqa: B010
     return function
 
 

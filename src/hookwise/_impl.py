@@ -213,10 +213,10 @@ class HookImpl:
         return f"<HookImpl {self.hook} plugin={self.plugin_name!r} function={self.qualname}>"
 
 
-def _fail(impl: HookImpl, spec: HookSpec[..., Any] | None, problem: str) -> PluginValidationError:
-    where = f"plugin {impl.plugin_name!r}: {impl.qualname}"
-    expected = f"; the spec is {spec.signature_text()}" if spec is not None else ""
-    return PluginValidationError(f"{where} for hook {impl.hook!r} {problem}{expected}", plugin=impl.plugin_name, hook=impl.hook)
+def _fail(impl: HookImpl, spec: HookSpec[..., Any], problem: str) -> PluginValidationError:
+    where = f"plugin {impl.plugin_name!r}: {impl.qualname} for hook {impl.hook!r}"
+    msg = f"{where} {problem}; the spec is {spec.signature_text()}"
+    return PluginValidationError(msg, plugin=impl.plugin_name, hook=impl.hook)
 
 
 def _parameters(impl: HookImpl) -> list[inspect.Parameter]:
@@ -238,11 +238,8 @@ def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
         raise _fail(impl, spec, "is marked both tryfirst and trylast; choose one")
     if impl.plugin_name in impl.before or impl.plugin_name in impl.after:
         raise _fail(impl, spec, "names its own plugin in before=/after=")
-    if impl.wrapper:
-        if impl.style == "context":
-            raise _fail(impl, spec, "is a wrapper, which handlers registered by hook name cannot be")
-        if not inspect.isgeneratorfunction(impl.function):
-            raise _fail(impl, spec, "is marked wrapper=True but is not a generator function; a wrapper yields once")
+    if impl.wrapper and not inspect.isgeneratorfunction(impl.function):
+        raise _fail(impl, spec, "is marked wrapper=True but is not a generator function; a wrapper yields once")
     if impl.style == "context":
         _validate_context(impl, spec)
         return
@@ -272,7 +269,9 @@ def _validate_context(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
     required = [
         p for p in _parameters(impl) if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
-    positional = [p for p in _parameters(impl) if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+    positional = [
+        p for p in _parameters(impl) if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
+    ]
     if len(required) > 1 or not positional or (required and required[0].kind == required[0].KEYWORD_ONLY):
         shown = ", ".join(p.name for p in _parameters(impl))
         raise _fail(

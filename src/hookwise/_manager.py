@@ -1,4 +1,9 @@
-"""The plugin manager: specs, plugins, and one compiled caller per hook."""
+"""The plugin manager: specs, plugins, and one compiled caller per hook.
+
+``HookManager`` and ``HookCaller`` are one unit: the manager drives its
+callers' private state (implementations, compiled function) under its lock.
+"""
+# pyright: reportPrivateUsage=false
 
 from __future__ import annotations
 
@@ -176,7 +181,7 @@ class HookManager(Generic[S]):
     """Typed access to the hooks: ``manager.call.<hook>(...)``."""
 
     @overload
-    def __init__(self: HookManager[S], specs: type[S], /, *, order: RegistrationOrder = "fifo") -> None: ...
+    def __init__(self: HookManager[T], specs: type[T], /, *, order: RegistrationOrder = "fifo") -> None: ...
     @overload
     def __init__(self: HookManager[object], specs: None = None, /, *, order: RegistrationOrder = "fifo") -> None: ...
     def __init__(self, specs: type[Any] | None = None, /, *, order: RegistrationOrder = "fifo") -> None:
@@ -185,7 +190,7 @@ class HookManager(Generic[S]):
             raise ValueError(msg)
         self.order: RegistrationOrder = order
         self._relay = _Relay()
-        self.call = cast(S, self._relay)
+        self.call = cast("S", self._relay)
         self._lock = threading.RLock()
         self._hooks: dict[str, HookCaller[..., Any]] = {}
         self._plugins: dict[str, PluginInfo] = {}
@@ -215,7 +220,7 @@ class HookManager(Generic[S]):
         with self._lock:
             for spec in found:
                 self._add(spec)
-        return cast(T, self._relay)
+        return cast("T", self._relay)
 
     def add_spec(
         self,
@@ -339,7 +344,10 @@ class HookManager(Generic[S]):
             if plugin_name in self._blocked:
                 return None
             self._check_new(plugin_name, obj)
-            impls = [self._make_impl(plugin_name, obj, fn, hook, opts, style) for hook, opts, fn, style in found]
+            impls = [
+                self._make_impl(plugin_name, obj, fn, hook=hook, options=opts, style=style)
+                for hook, opts, fn, style in found
+            ]
             self._commit(PluginInfo(plugin_name, obj, tuple(impls), source))
         return plugin_name
 
@@ -370,7 +378,7 @@ class HookManager(Generic[S]):
             yield attr, options, getattr(plugin, attr)
 
     def _make_impl(
-        self, plugin_name: str, plugin: object, fn: Callable[..., Any], hook: str, options: ImplOptions, style: Style
+        self, plugin_name: str, plugin: object, fn: Callable[..., Any], *, hook: str, options: ImplOptions, style: Style
     ) -> HookImpl:
         self._seq += 1
         impl = HookImpl(plugin_name, plugin, fn, hook, options, seq=self._seq, style=style)
@@ -392,7 +400,7 @@ class HookManager(Generic[S]):
         by_hook: dict[str, list[HookImpl]] = {}
         for impl in info.impls:
             by_hook.setdefault(impl.hook, []).append(impl)
-        plans = {}
+        plans: dict[str, tuple[list[HookImpl], tuple[HookImpl, ...]]] = {}
         for hook, added in by_hook.items():
             caller = self._hooks.get(hook)
             if caller is not None:
@@ -542,14 +550,17 @@ class HookManager(Generic[S]):
         caller = self.hook(hook)
         spec = caller.spec
         if spec.kind not in ("intercept", "observe"):
-            msg = f"dispatch() calls intercept and observe hooks; {hook!r} is a {spec.kind} hook: call manager.hook({hook!r})(**context)"
+            msg = (
+                f"dispatch() calls intercept and observe hooks; {hook!r} is a {spec.kind} hook: "
+                f"call manager.hook({hook!r})(**context)"
+            )
             raise HookCallError(msg, hook=hook)
         names = spec.param_names
-        if context.keys() != set(names):
+        if set(context) != set(names):
             unknown = sorted(set(context) - set(names))
             missing = [p.name for p in spec.params if p.required and p.name not in context]
             if unknown or missing:
-                problems = []
+                problems: list[str] = []
                 if unknown:
                     problems.append(f"unknown keys {unknown}")
                 if missing:
@@ -559,7 +570,7 @@ class HookManager(Generic[S]):
         result = caller._fn(**context)  # noqa: SLF001
         if spec.kind == "observe":
             return DispatchResult(hook, types.MappingProxyType(dict(context)))
-        return cast(DispatchResult, result)
+        return cast("DispatchResult", result)
 
     def __repr__(self) -> str:
         return f"<HookManager hooks={len(self._hooks)} plugins={list(self._plugins)} order={self.order}>"

@@ -41,8 +41,8 @@ def _edges(impls: Sequence[HookImpl]) -> tuple[list[_Edge], list[list[int]]]:
                 edges.append((index, target, f"{impl.plugin_name!r} declares before={other!r}"))
                 before_targets[index].append(target)
         for other in impl.after:
-            for target in by_plugin.get(other, ()):
-                edges.append((target, index, f"{impl.plugin_name!r} declares after={other!r}"))
+            why = f"{impl.plugin_name!r} declares after={other!r}"
+            edges.extend((target, index, why) for target in by_plugin.get(other, ()))
     return edges, before_targets
 
 
@@ -202,7 +202,11 @@ class Explanation:
 
     def __str__(self) -> str:
         rule = "later registrations first" if self.order == "lifo" else "earlier registrations first"
-        lines = [f"hook {self.hook!r}: tryfirst, normal, trylast bands; then priority, lower first; then {rule} ({self.order.upper()}); then before/after"]
+        header = (
+            f"hook {self.hook!r}: tryfirst, normal, trylast bands; then priority, lower first; "
+            f"then {rule} ({self.order.upper()}); then before/after"
+        )
+        lines = [header]
         if not self.entries:
             lines.append("  no implementations")
         for entry in self.entries:
@@ -224,7 +228,7 @@ def _explain_group(group: Sequence[HookImpl], order: RegistrationOrder) -> list[
     base = sorted(group, key=lambda impl: _base_key(impl, order))
     rank = {impl.seq: n for n, impl in enumerate(sorted(group, key=lambda impl: impl.seq), start=1)}
     plugins = {impl.plugin_name for impl in group}
-    entries = []
+    entries: list[OrderEntry] = []
     for position, impl in enumerate(group, start=1):
         reasons = [f"{BAND_NAMES[impl.band]} band", f"priority {impl.priority}"]
         reasons.append(f"registered {_ordinal(rank[impl.seq])} of {len(group)}")

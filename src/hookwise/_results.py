@@ -93,11 +93,9 @@ class PatchConflict:
     records both so that nothing is lost silently.
     """
 
-    __slots__ = ("key", "earlier_plugin", "earlier_value", "later_plugin", "later_value")
+    __slots__ = ("earlier_plugin", "earlier_value", "key", "later_plugin", "later_value")
 
-    def __init__(
-        self, key: str, earlier_plugin: str, earlier_value: Any, later_plugin: str, later_value: Any
-    ) -> None:
+    def __init__(self, key: str, earlier_plugin: str, earlier_value: Any, later_plugin: str, later_value: Any) -> None:
         self.key = key
         self.earlier_plugin = earlier_plugin
         self.earlier_value = earlier_value
@@ -121,7 +119,7 @@ class PatchConflict:
             and self.later_value == other.later_value
         )
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
 
 
 @final
@@ -222,9 +220,10 @@ class HookResult(Generic[T]):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, HookResult):
             return NotImplemented
-        return bool(self.plugin == other.plugin and self.value == other.value)
+        theirs: HookResult[Any] = other  # pyright: ignore[reportUnknownVariableType]
+        return bool(self.plugin == theirs.plugin and self.value == theirs.value)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
 
 
 @final

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import keyword
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -21,6 +21,7 @@ from typing import (
     ParamSpec,
     TypeAlias,
     TypeVar,
+    cast,
     final,
     overload,
 )
@@ -162,7 +163,7 @@ class HookSpec(Generic[P, Out]):
                 msg = f"hook {hook!r}: a spec method takes self first, then the hook's parameters"
                 raise SpecError(msg, hook=hook)
             params = params[1:]
-        converted = []
+        converted: list[Param] = []
         for p in params:
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
                 what = {p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**", p.POSITIONAL_ONLY: ""}[p.kind]
@@ -259,20 +260,16 @@ class HookSpec(Generic[P, Out]):
 
 def iter_specs(namespace: object) -> list[HookSpec[..., Any]]:
     """The hook specs a spec class, an instance of one, or a module declares, in definition order."""
-    if isinstance(namespace, type) or not hasattr(namespace, "__dict__") or inspect.ismodule(namespace):
-        classes = [namespace] if inspect.ismodule(namespace) else list(reversed(_mro(namespace)))
+    scopes: list[Mapping[str, Any]]
+    if inspect.ismodule(namespace):
+        scopes = [vars(namespace)]
     else:
-        classes = list(reversed(_mro(type(namespace))))
+        cls = namespace if isinstance(namespace, type) else type(namespace)
+        scopes = [vars(klass) for klass in reversed(cls.__mro__)]
     found: dict[str, HookSpec[..., Any]] = {}
-    for klass in classes:
-        for attr, value in vars(klass).items():
-            if isinstance(value, HookSpec):
-                found[attr] = value
+    for scope in scopes:
+        found.update({attr: cast("HookSpec[..., Any]", v) for attr, v in scope.items() if isinstance(v, HookSpec)})
     return list(found.values())
-
-
-def _mro(cls: object) -> tuple[type, ...]:
-    return cls.__mro__ if isinstance(cls, type) else ()
 
 
 _Decorator: TypeAlias = Callable[[Callable[..., Any]], HookSpec[..., Any]]

@@ -173,6 +173,7 @@ class HookErrorGroup(ExceptionGroup[Exception]):
         plugins: Sequence[str] = (),
         partial: Any = None,
     ) -> HookErrorGroup:
+        del hook, plugins, partial  # set by __init__; ExceptionGroup.__new__ takes two arguments
         return super().__new__(cls, message, exceptions)
 
     def __init__(
@@ -189,11 +190,9 @@ class HookErrorGroup(ExceptionGroup[Exception]):
         self.plugins = tuple(plugins)
         self.partial = partial
 
-    def derive(self, excs: Sequence[Exception]) -> HookErrorGroup:  # type: ignore[override]
+    def derive(self, excs: Sequence[Exception]) -> HookErrorGroup:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
         """Keep the group's attributes when ``except*`` splits it."""
-        return HookErrorGroup(
-            self.message, excs, hook=self.hook, plugins=self.plugins, partial=self.partial
-        )
+        return HookErrorGroup(self.message, excs, hook=self.hook, plugins=self.plugins, partial=self.partial)
 
 
 class HookwiseWarning(UserWarning):

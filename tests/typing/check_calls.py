@@ -7,7 +7,9 @@ from hookwise import DispatchResult, HookManager, hookspec
 
 class Specs:
     @hookspec
-    def compute(self, a: int, b: int) -> int: ...
+    def compute(self, a: int, b: int) -> int:
+        raise NotImplementedError
+
     @hookspec(kind="first")
     def pick(self, a: int) -> str | None: ...
     @hookspec(kind="intercept")
@@ -21,6 +23,6 @@ assert_type(m.call.compute(a=1, b=2), list[int])
 assert_type(m.call.pick(a=1), str | None)
 assert_type(m.call.before(task_id="t", tags=[]), DispatchResult)
 assert_type(m.call.after(task_id="t"), None)
-m.call.compute(a=1, c=2)  # type: ignore[call-arg]
-m.call.compute(a="x", b=2)  # type: ignore[arg-type]
-m.call.pick(a=1).upper()  # type: ignore[union-attr]
+m.call.compute(a=1, c=2)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+m.call.compute(a="x", b=2)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+m.call.pick(a=1).upper()  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]

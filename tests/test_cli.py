@@ -1,0 +1,63 @@
+"""The command line, run for real in a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hookwise", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_demo_runs_seed_004s_todo_app_and_explains_the_order() -> None:
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "1. ValidationModule.validation_hook: normal band; priority 10; registered 3rd of 3" in out
+    assert "auto-tag: patch tags += ['work']" in out
+    assert "created with tags ['urgent', 'work']" in out
+    assert "OperationVetoed: Only the task's owner can complete it (vetoed by plugin" not in out
+    assert "OperationVetoed: Only the task's owner can complete it" in out
+    assert "OperationVetoed: Cannot complete: over budget this week" in out
+    assert "vetoed=True by 'QuotaModule.quota_hook': plugin 'QuotaModule.quota_hook' raised KeyError" in out
+    assert "notification (after): task" in out
+
+
+def test_demo_is_found_from_any_directory_in_an_editable_install(tmp_path: Path) -> None:
+    result = run("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "hookwise demo" in result.stdout
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("hookwise ")
+
+
+def test_no_command_is_a_usage_error() -> None:
+    result = run()
+    assert result.returncode == 2
+    assert "the following arguments are required: COMMAND" in result.stderr
+
+
+def test_demo_outside_a_checkout_says_where_it_looked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An install without the repository (a wheel) has no examples to run: a clear message, exit 2."""
+    import hookwise
+    from hookwise import cli
+
+    fake_install = tmp_path / "site-packages" / "hookwise" / "__init__.py"
+    monkeypatch.setattr(hookwise, "__file__", str(fake_install))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["demo"]) == 2
+    assert "hookwise demo: cannot find examples/todos/main.py; run it from a checkout" in capsys.readouterr().err

@@ -1,0 +1,147 @@
+"""The value types: responses, results and records compare, hash and print as users expect."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import pytest
+
+import hookwise
+from hookwise import (
+    Allow,
+    CallRecord,
+    DispatchResult,
+    HookManager,
+    HookResult,
+    OperationVetoed,
+    Patch,
+    PatchConflict,
+    PluginValidationError,
+    Veto,
+    hookimpl,
+    hookspec,
+)
+
+
+def test_responses_compare_by_value_and_hash() -> None:
+    assert Allow() == Allow()
+    assert Veto("a") == Veto("a") != Veto("b")
+    assert Patch({"a": 1}) == Patch({"a": 1}) != Patch({"a": 2})
+    assert len({Allow(), Allow(), Veto("a"), Veto("a"), Patch({"a": 1}), Patch({"a": 1})}) == 3
+    assert Allow() != None  # noqa: E711 - Allow is not None, though it means the same to a dispatch
+
+
+def test_responses_print_as_they_are_written() -> None:
+    assert [repr(Allow()), repr(Veto("no")), repr(Patch({"a": 1}))] == ["Allow()", "Veto('no')", "Patch({'a': 1})"]
+
+
+def test_a_patch_copies_its_mapping() -> None:
+    data = {"a": 1}
+    patch = Patch(data)
+    data["a"] = 2
+    assert patch.data == {"a": 1}
+
+
+def test_result_records_print_and_compare() -> None:
+    conflict = PatchConflict("tags", "a", [1], "b", [2])
+    assert repr(conflict) == "PatchConflict('tags': 'a' set [1], then 'b' set [2])"
+    assert conflict != "tags"
+    assert repr(HookResult("p", 1)) == "HookResult('p', 1)"
+    assert HookResult("p", 1) != ("p", 1)
+    record = CallRecord([1], [HookResult("p", 1)])
+    assert repr(record) == "CallRecord(result=[1], results=[HookResult('p', 1)])"
+
+
+def test_dispatch_results_print_their_outcome() -> None:
+    allowed = DispatchResult("h", {"a": 1}, patches={"a": 2})
+    vetoed = DispatchResult("h", {"a": 1}, vetoed=True, reason="no", vetoed_by="p")
+    assert repr(allowed) == "DispatchResult('h', allowed, patches={'a': 2})"
+    assert repr(vetoed) == "DispatchResult('h', vetoed by 'p': 'no')"
+
+
+def test_operation_vetoed_without_a_plugin_is_just_its_reason() -> None:
+    assert str(OperationVetoed("no")) == "no"
+    assert str(OperationVetoed(None)) == "vetoed"
+    assert str(OperationVetoed("no", plugin="p")) == "no (vetoed by plugin 'p')"
+
+
+def test_version_comes_from_the_installed_metadata() -> None:
+    from importlib.metadata import version
+
+    assert hookwise.__version__ == version("hookwise")
+    with pytest.raises(AttributeError, match="module 'hookwise' has no attribute 'nope'"):
+        hookwise.nope  # noqa: B018 - the look-up is the test
+
+
+class Specs:
+    @hookspec
+    def h(self, x: int) -> int:
+        raise NotImplementedError
+
+
+class Impl:
+    @hookimpl
+    def h(self, x: int) -> int:
+        return x
+
+
+def test_managers_callers_plugins_and_specs_print_usefully() -> None:
+    manager = HookManager(Specs)
+    manager.register(Impl())
+    assert repr(manager) == "<HookManager hooks=1 plugins=['Impl'] order=fifo>"
+    assert repr(manager.hook("h")) == "<HookCaller h(x) kind=collect impls=1>"
+    assert repr(manager.hook("h").spec) == "<HookSpec h(x) kind=collect policy=raise>"
+    assert repr(manager.plugin_info("Impl")) == "<PluginInfo 'Impl' hooks=['h'] source='code'>"
+    assert repr(manager.call) == "<hook relay: h>"
+    (impl,) = manager.hook("h").implementations
+    assert repr(impl) == "<HookImpl h plugin='Impl' function=Impl.h>"
+
+
+def test_blocking_an_unregistered_name_only_blocks() -> None:
+    manager = HookManager(Specs)
+    manager.block("ghost")
+    assert manager.is_blocked("ghost")
+    assert not manager.is_registered("ghost")
+
+
+def test_a_handler_without_a_readable_signature_is_an_error() -> None:
+    with pytest.raises(
+        PluginValidationError, match="cannot read the signature of <built-in function max> for hook 'h'"
+    ):
+        HookManager(Specs).register("h", max, name="max")
+
+
+def test_a_positional_only_parameter_is_an_error() -> None:
+    class PosOnly:
+        @hookimpl
+        def h(self, x: int, /) -> int:
+            return x
+
+    with pytest.raises(PluginValidationError, match="takes 'x' positional-only; hook parameters are passed by name"):
+        HookManager(Specs).register(PosOnly())
+
+
+def test_a_handler_taking_keyword_only_context_is_an_error() -> None:
+    def handler(*, context: Any) -> None:
+        return None
+
+    with pytest.raises(PluginValidationError, match="a handler registered by hook name takes one argument"):
+        HookManager(Specs).register("h", handler)
+
+
+def test_an_instance_of_a_spec_class_declares_the_same_hooks() -> None:
+    assert HookManager().add_specs(Specs()) is not None  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+def test_a_module_can_declare_specs() -> None:
+    module = types.ModuleType("specs")
+
+    class Holder:
+        @hookspec
+        def from_module(self) -> None: ...
+
+    module.from_module = Holder.from_module  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue]
+    manager = HookManager()
+    manager.add_specs(module)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    assert manager.hook_names == ["from_module"]
