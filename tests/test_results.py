@@ -71,7 +71,7 @@ def test_version_comes_from_the_installed_metadata() -> None:
 
     assert hookwise.__version__ == version("hookwise")
     with pytest.raises(AttributeError, match="module 'hookwise' has no attribute 'nope'"):
-        hookwise.nope  # noqa: B018 - the look-up is the test
+        hookwise.nope
 
 
 class Specs:
