@@ -699,3 +699,39 @@ def test_intercept_agrees_with_a_reference_dispatcher(answers: list[Any]) -> Non
     assert dict(result.patches) == patches
     assert dict(result.arguments) == args
     assert list(result.conflicts) == conflicts
+
+
+# -- compiled callers ------------------------------------------------------------------------
+
+
+def test_a_registration_rebuilds_only_the_hooks_it_affects() -> None:
+    manager = HookManager()
+    manager.add_spec("a", [])
+    manager.add_spec("b", [])
+    manager.register("a", lambda c: "a1", name="a1")
+    manager.hook("a")()
+    manager.hook("b")()
+    compiled_a, compiled_b = manager.hook("a")._fn, manager.hook("b")._fn
+    manager.register("b", lambda c: "b1", name="b1")
+    assert manager.hook("a")._fn is compiled_a
+    assert manager.hook("b")._fn is not compiled_b
+    assert manager.hook("b")() == ["b1"]
+
+
+def test_the_relay_holds_the_compiled_caller_itself_after_the_first_call() -> None:
+    manager = manager_with("collect", ["x"], lambda c: 1)
+    relay: Any = manager.call
+    assert manager.hook("h")(x=1) == [1]
+    source: str = relay.h.__hookwise_source__
+    assert "def _hw_call(x):" in source
+    assert relay.h.__name__ == "h"
+    assert relay.h is manager.hook("h")._fn
+
+
+def test_the_first_call_after_many_registrations_sees_all_of_them_in_order() -> None:
+    manager = HookManager()
+    manager.add_spec("h", ["x"])
+    for index in range(300):
+        manager.register("h", lambda c, i=index: i, name=f"p{index}", priority=-index % 7)
+    expected = sorted(range(300), key=lambda i: (-i % 7, i))
+    assert manager.hook("h")(x=0) == expected

@@ -6,12 +6,14 @@ function of a plugin into a :class:`HookImpl`, validated against its spec.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
-from typing import Any, Final, Literal, TypeAlias, TypeVar, final, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, final, overload
 
 from hookwise._spec import HookSpec
 from hookwise.exceptions import PluginValidationError
+
+if TYPE_CHECKING:
+    import inspect
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -220,6 +222,8 @@ def _fail(impl: HookImpl, spec: HookSpec[..., Any], problem: str) -> PluginValid
 
 
 def _parameters(impl: HookImpl) -> list[inspect.Parameter]:
+    import inspect
+
     try:
         return list(inspect.signature(impl.function).parameters.values())
     except (TypeError, ValueError) as e:
@@ -238,6 +242,8 @@ def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
         raise _fail(impl, spec, "is marked both tryfirst and trylast; choose one")
     if impl.plugin_name in impl.before or impl.plugin_name in impl.after:
         raise _fail(impl, spec, "names its own plugin in before=/after=")
+    import inspect
+
     if impl.wrapper and not inspect.isgeneratorfunction(impl.function):
         raise _fail(impl, spec, "is marked wrapper=True but is not a generator function; a wrapper yields once")
     if impl.style == "context":

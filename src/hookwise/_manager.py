@@ -7,12 +7,10 @@ callers' private state (implementations, compiled function) under its lock.
 
 from __future__ import annotations
 
-import difflib
-import inspect
-import threading
 import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Generic, ParamSpec, TypeVar, cast, final, overload
+from _thread import RLock
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Generic, NamedTuple, ParamSpec, TypeVar, cast, final, overload
 
 from hookwise._dispatch import build_caller
 from hookwise._impl import HookImpl, ImplOptions, Style, impl_options, validate
@@ -25,6 +23,12 @@ P = ParamSpec("P")
 Out = TypeVar("Out")
 S = TypeVar("S")
 T = TypeVar("T")
+
+
+class _Plan(NamedTuple):
+    impls: list[HookImpl]
+    ordered: tuple[HookImpl, ...] | None
+    constrained: bool
 
 
 class _Relay:
@@ -46,7 +50,19 @@ class HookCaller(Generic[P, Out]):
         spec: the hook's spec.
     """
 
-    __slots__ = ("_attrs", "_fn", "_history", "_impls", "_manager", "_ordered", "_prov_fn", "name", "spec")
+    __slots__ = (
+        "_attrs",
+        "_constrained",
+        "_fn",
+        "_history",
+        "_impls",
+        "_manager",
+        "_ordered",
+        "_prov_fn",
+        "_stub",
+        "name",
+        "spec",
+    )
 
     def __init__(self, manager: HookManager[Any], spec: HookSpec[P, Out]) -> None:
         self._manager = manager
@@ -54,10 +70,17 @@ class HookCaller(Generic[P, Out]):
         self.spec = spec
         self._attrs: set[str] = set()
         self._impls: list[HookImpl] = []
-        self._ordered: tuple[HookImpl, ...] = ()
+        self._ordered: tuple[HookImpl, ...] | None = ()
+        self._constrained = False
         self._history: list[dict[str, Any]] | None = [] if spec.historic else None
         self._prov_fn: Callable[..., Any] | None = None
-        self._fn: Callable[..., Any] = build_caller(spec, (), history=self._history)
+
+        def stub(*args: Any, **kwargs: Any) -> Any:
+            # Stands in for the compiled caller after a registration; the first call compiles.
+            return self._compile()(*args, **kwargs)
+
+        self._stub = stub
+        self._fn: Callable[..., Any] = stub
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Out:
         """Call the hook's implementations; the result follows the hook's kind."""
@@ -75,9 +98,13 @@ class HookCaller(Generic[P, Out]):
         """
         fn = self._prov_fn
         if fn is None:
-            plain = [i for i in self._ordered if not i.wrapper]
-            wrappers = [i for i in self._ordered if i.wrapper]
-            fn = self._prov_fn = build_caller(self.spec, plain, wrappers, provenance=True, history=self._history)
+            with self._manager._lock:
+                ordered = self._order()
+                plain = [i for i in ordered if not i.wrapper]
+                wrappers = [i for i in ordered if i.wrapper]
+                fn = build_caller(self.spec, plain, wrappers, provenance=True, history=self._history)
+                if self._ordered is ordered:  # no registration happened meanwhile
+                    self._prov_fn = fn
         recorded: list[HookResult[Any]] = []
         result: Out = fn(*args, _hw_prov=recorded, **kwargs)
         return CallRecord(result, recorded)
@@ -85,33 +112,65 @@ class HookCaller(Generic[P, Out]):
     @property
     def implementations(self) -> tuple[HookImpl, ...]:
         """Every implementation in effective order: wrappers (outermost first), then plain ones."""
-        return self._ordered
+        with self._manager._lock:
+            return self._order()
 
     @property
     def plugins(self) -> list[str]:
         """The implementing plugins' names in effective order (wrappers first)."""
-        return [impl.plugin_name for impl in self._ordered]
+        return [impl.plugin_name for impl in self.implementations]
 
     def explain(self) -> Explanation:
         """The effective order with the reason for each position (``str()`` it for text)."""
-        return explain(self.name, self._ordered, self._manager.order)
+        return explain(self.name, self.implementations, self._manager.order)
 
-    def _plan(self, impls: Sequence[HookImpl]) -> tuple[HookImpl, ...]:
+    # -- driven by the manager, under its lock ----------------------------------
+    def _plan(self, impls: list[HookImpl], added: Sequence[HookImpl] | None = None) -> _Plan:
+        """A new set of implementations, sorted now if before/after constraints could form a cycle.
+
+        Without constraints no cycle is possible and sorting waits for the next
+        call, so that registering n plugins costs O(n), not O(n^2 log n).
+        ``added`` is what was just added to the current set; without it, every
+        implementation is looked at (after a removal).
+        """
+        if added is None:
+            constrained = any(impl.before or impl.after for impl in impls)
+        else:
+            constrained = self._constrained or any(impl.before or impl.after for impl in added)
+        return _Plan(impls, self._sort(impls) if constrained else None, constrained)
+
+    def _sort(self, impls: Sequence[HookImpl]) -> tuple[HookImpl, ...]:
         wrappers = sort_impls(self.name, [i for i in impls if i.wrapper], self._manager.order)
         plain = sort_impls(self.name, [i for i in impls if not i.wrapper], self._manager.order)
         return (*wrappers, *plain)
 
-    def _install(self, impls: list[HookImpl], ordered: tuple[HookImpl, ...]) -> None:
-        plain = [i for i in ordered if not i.wrapper]
-        wrappers = [i for i in ordered if i.wrapper]
-        fn = build_caller(self.spec, plain, wrappers, history=self._history)
-        self._impls = impls
-        self._ordered = ordered
+    def _order(self) -> tuple[HookImpl, ...]:
+        if self._ordered is None:
+            self._ordered = self._sort(self._impls)
+        return self._ordered
+
+    def _install(self, plan: _Plan) -> None:
+        """Take a new set of implementations; the caller is compiled on the next call."""
+        self._impls = plan.impls
+        self._ordered = plan.ordered
+        self._constrained = plan.constrained
         self._prov_fn = None
+        self._set(self._stub)
+
+    def _set(self, fn: Callable[..., Any]) -> None:
         self._fn = fn
-        relay = self._manager._relay  # noqa: SLF001 - the manager's own relay
+        relay = self._manager._relay
         for attr in self._attrs:
             setattr(relay, attr, fn)
+
+    def _compile(self) -> Callable[..., Any]:
+        with self._manager._lock:
+            if self._fn is self._stub:
+                ordered = self._order()
+                plain = [i for i in ordered if not i.wrapper]
+                wrappers = [i for i in ordered if i.wrapper]
+                self._set(build_caller(self.spec, plain, wrappers, history=self._history))
+            return self._fn
 
     def _replay(self, impls: Sequence[HookImpl]) -> None:
         """Call late implementations of a historic hook with every remembered call."""
@@ -125,7 +184,7 @@ class HookCaller(Generic[P, Out]):
             replay(**kwargs)
 
     def __repr__(self) -> str:
-        return f"<HookCaller {self.spec.signature_text()} kind={self.spec.kind} impls={len(self._ordered)}>"
+        return f"<HookCaller {self.spec.signature_text()} kind={self.spec.kind} impls={len(self._impls)}>"
 
 
 @final
@@ -144,9 +203,19 @@ class PluginInfo:
         return f"<PluginInfo {self.name!r} hooks={[i.hook for i in self.impls]} source={self.source!r}>"
 
 
+def _suggest(name: str, known: Iterable[str]) -> str:
+    """``; did you mean 'x'?`` for the closest known name, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _default_name(plugin: object) -> str:
     if isinstance(plugin, types.ModuleType):
         return plugin.__name__
+    import inspect
+
     named = plugin if isinstance(plugin, type) or inspect.isroutine(plugin) else type(plugin)
     qualname = str(getattr(named, "__qualname__", repr(named)))
     # Names defined inside a function read better without the "<locals>" path.
@@ -191,7 +260,7 @@ class HookManager(Generic[S]):
         self.order: RegistrationOrder = order
         self._relay = _Relay()
         self.call = cast("S", self._relay)
-        self._lock = threading.RLock()
+        self._lock = RLock()
         self._hooks: dict[str, HookCaller[..., Any]] = {}
         self._plugins: dict[str, PluginInfo] = {}
         self._pending: dict[str, list[HookImpl]] = {}
@@ -256,17 +325,17 @@ class HookManager(Generic[S]):
                     f"{spec.signature_text()} (kind {spec.kind}, policy {spec.policy}) differs"
                 )
                 raise SpecError(msg, hook=spec.name)
-            existing._attrs.add(spec.attribute)  # noqa: SLF001
-            setattr(self._relay, spec.attribute, existing._fn)  # noqa: SLF001
+            existing._attrs.add(spec.attribute)
+            setattr(self._relay, spec.attribute, existing._fn)
             return existing.spec
         pending = self._pending.get(spec.name, [])
         for impl in pending:
             validate(impl, spec)
         caller: HookCaller[..., Any] = HookCaller(self, spec)
-        ordered = caller._plan(pending)  # noqa: SLF001
+        plan = caller._plan(list(pending))
         self._hooks[spec.name] = caller
-        caller._attrs.add(spec.attribute)  # noqa: SLF001
-        caller._install(list(pending), ordered)  # noqa: SLF001
+        caller._attrs.add(spec.attribute)
+        caller._install(plan)
         self._pending.pop(spec.name, None)
         return spec
 
@@ -361,6 +430,8 @@ class HookManager(Generic[S]):
                 raise RegistrationError(msg, plugin=name)
 
     def _scan(self, plugin: object, plugin_name: str) -> Iterator[tuple[str, ImplOptions, Callable[..., Any]]]:
+        import inspect
+
         for attr in dir(plugin):
             try:
                 raw = inspect.getattr_static(plugin, attr)
@@ -386,8 +457,7 @@ class HookManager(Generic[S]):
         if caller is not None:
             validate(impl, caller.spec)
         elif not options.optional:
-            close = difflib.get_close_matches(hook, self._hooks, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = _suggest(hook, self._hooks)
             known = ", ".join(sorted(self._hooks)) or "none"
             msg = (
                 f"plugin {plugin_name!r}: {impl.qualname} implements hook {hook!r}, which has no spec{hint} "
@@ -400,22 +470,21 @@ class HookManager(Generic[S]):
         by_hook: dict[str, list[HookImpl]] = {}
         for impl in info.impls:
             by_hook.setdefault(impl.hook, []).append(impl)
-        plans: dict[str, tuple[list[HookImpl], tuple[HookImpl, ...]]] = {}
+        plans: dict[str, _Plan] = {}
         for hook, added in by_hook.items():
             caller = self._hooks.get(hook)
             if caller is not None:
-                impls = [*caller._impls, *added]  # noqa: SLF001
-                plans[hook] = (impls, caller._plan(impls))  # noqa: SLF001
+                plans[hook] = caller._plan([*caller._impls, *added], added)
         # Every check passed: nothing below raises before the plugin is in.
         self._plugins[info.name] = info
         for hook, added in by_hook.items():
             if hook in plans:
-                self._hooks[hook]._install(*plans[hook])  # noqa: SLF001
+                self._hooks[hook]._install(plans[hook])
             else:
                 self._pending.setdefault(hook, []).extend(added)
         for hook, added in by_hook.items():
             if hook in plans:
-                self._hooks[hook]._replay(added)  # noqa: SLF001
+                self._hooks[hook]._replay(added)
 
     def unregister(self, plugin: object) -> object:
         """Unregister a plugin, given by name or as the object; return the plugin object.
@@ -448,8 +517,8 @@ class HookManager(Generic[S]):
             if caller is None:
                 self._pending[hook] = [i for i in self._pending.get(hook, []) if i.plugin_name != info.name]
                 continue
-            impls = [i for i in caller._impls if i.plugin_name != info.name]  # noqa: SLF001
-            caller._install(impls, caller._plan(impls))  # noqa: SLF001
+            impls = [i for i in caller._impls if i.plugin_name != info.name]
+            caller._install(caller._plan(impls))
 
     def block(self, name: str) -> None:
         """Block a plugin name: unregister it if registered, and ignore later registrations under it."""
@@ -519,8 +588,7 @@ class HookManager(Generic[S]):
         name = hook if isinstance(hook, str) else hook.name
         caller = self._hooks.get(name)
         if caller is None:
-            close = difflib.get_close_matches(name, self._hooks, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = _suggest(name, self._hooks)
             msg = f"no hook named {name!r} is declared{hint} (declared: {', '.join(self._hooks) or 'none'})"
             raise HookCallError(msg, hook=name)
         return caller
@@ -567,7 +635,7 @@ class HookManager(Generic[S]):
                     problems.append(f"missing keys {missing}")
                 msg = f"dispatch of {spec.signature_text()}: the context has {' and '.join(problems)}"
                 raise HookCallError(msg, hook=hook)
-        result = caller._fn(**context)  # noqa: SLF001
+        result = caller._fn(**context)
         if spec.kind == "observe":
             return DispatchResult(hook, types.MappingProxyType(dict(context)))
         return cast("DispatchResult", result)

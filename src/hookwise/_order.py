@@ -13,7 +13,6 @@ the first wrapper is the outermost.
 from __future__ import annotations
 
 import heapq
-import json
 from collections.abc import Sequence
 from typing import Any, Literal, TypeAlias, final
 
@@ -198,6 +197,8 @@ class Explanation:
 
     def to_json(self) -> str:
         """The explanation as a JSON document."""
+        import json
+
         return json.dumps(self.as_dict(), indent=2)
 
     def __str__(self) -> str:

@@ -8,8 +8,8 @@ return type carries the hook's parameters and result type, so a call through
 
 from __future__ import annotations
 
-import inspect
 import keyword
+import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import (
     TYPE_CHECKING,
@@ -44,7 +44,15 @@ ErrorPolicy: TypeAlias = Literal["raise", "veto", "isolate"]
 KINDS: Final = ("collect", "first", "intercept", "observe")
 POLICIES: Final = ("raise", "veto", "isolate")
 RESERVED_PREFIX: Final = "_hw_"
-_SPEC_MARK: Final = "__hookwise_spec__"
+
+
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+
+NO_DEFAULT: Final = _NoDefault()
+"""The default of a parameter that has none."""
 
 
 @final
@@ -53,14 +61,14 @@ class Param:
 
     __slots__ = ("default", "keyword_only", "name")
 
-    def __init__(self, name: str, *, keyword_only: bool = False, default: Any = inspect.Parameter.empty) -> None:
+    def __init__(self, name: str, *, keyword_only: bool = False, default: Any = NO_DEFAULT) -> None:
         self.name = name
         self.keyword_only = keyword_only
         self.default = default
 
     @property
     def required(self) -> bool:
-        return self.default is inspect.Parameter.empty
+        return self.default is NO_DEFAULT
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Param):
@@ -151,6 +159,8 @@ class HookSpec(Generic[P, Out]):
         drop_first: bool = True,
     ) -> HookSpec[..., Any]:
         """Build a spec from a declaring function (its first parameter, ``self``, dropped)."""
+        import inspect
+
         hook = name or function.__name__
         try:
             signature = inspect.signature(function)
@@ -172,7 +182,8 @@ class HookSpec(Generic[P, Out]):
                     "hook parameters are named, so that implementations can take any subset of them"
                 )
                 raise SpecError(msg, hook=hook)
-            converted.append(Param(p.name, keyword_only=p.kind == p.KEYWORD_ONLY, default=p.default))
+            default = NO_DEFAULT if p.default is p.empty else p.default
+            converted.append(Param(p.name, keyword_only=p.kind == p.KEYWORD_ONLY, default=default))
         return cls(
             hook,
             converted,
@@ -261,7 +272,7 @@ class HookSpec(Generic[P, Out]):
 def iter_specs(namespace: object) -> list[HookSpec[..., Any]]:
     """The hook specs a spec class, an instance of one, or a module declares, in definition order."""
     scopes: list[Mapping[str, Any]]
-    if inspect.ismodule(namespace):
+    if isinstance(namespace, types.ModuleType):
         scopes = [vars(namespace)]
     else:
         cls = namespace if isinstance(namespace, type) else type(namespace)

@@ -1,0 +1,385 @@
+"""hookwise against a plain loop, pluggy and blinker, side by side in one process.
+
+    python benchmarks/run.py            a table, plus import and registration figures
+    python benchmarks/run.py --json     the rows as JSON
+    python benchmarks/run.py --quick    fewer, shorter rounds (a smoke run)
+
+Each workload calls trivial implementations taking two arguments, ``a`` and
+``b``, with keyword arguments. Every system is timed on the same workload in
+the same process, in interleaved rounds (so machine noise hits all alike),
+and the median of the rounds is reported, with its ratio to the plain loop:
+the code a careful engineer would write by hand for the same behaviour.
+
+- collect: call every implementation, keep the non-None results.
+- first: stop at the first non-None result (the middle implementation returns one).
+- intercept: every handler returns None; the loop checks for Allow, Veto and Patch
+  and builds the same ``DispatchResult`` hookwise returns.
+
+Wrappers are generators that yield once and return the result (pluggy's
+``wrapper=True``); the loop runs them the same way by hand. blinker has no
+wrappers, first-result or intercept semantics, so it appears in collect rows
+without wrappers only. Times include the timing loop's own per-call overhead
+(about 10 ns), the same for every system.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+import types
+from collections.abc import Callable, Generator
+from typing import Any
+
+import blinker
+import pluggy
+
+import hookwise
+from hookwise import Allow, DispatchResult, HookManager, Kind, Patch, Veto
+
+Call = Callable[[], object]
+Row = dict[str, Any]
+
+
+# -- implementations ------------------------------------------------------------
+
+
+def make_impls(count: int, *, answer_at: int | None) -> list[Callable[[int, int], object]]:
+    """``count`` functions of (a, b); with ``answer_at`` only that one returns a value (else all do)."""
+
+    def make(index: int) -> Callable[[int, int], object]:
+        value = None if answer_at is not None and index != answer_at else index
+
+        def impl(a: int, b: int) -> object:
+            return value
+
+        return impl
+
+    return [make(i) for i in range(count)]
+
+
+def make_wrapper() -> Callable[..., Generator[None, object, object]]:
+    def wrapper(a: int) -> Generator[None, object, object]:
+        result = yield
+        return result
+
+    return wrapper
+
+
+# -- the plain loops: what one would write by hand --------------------------------
+
+
+def loop_collect(impls: list[Callable[[int, int], object]]) -> Callable[..., object]:
+    def call(a: int, b: int) -> list[object]:
+        out = []
+        for f in impls:
+            r = f(a, b)
+            if r is not None:
+                out.append(r)
+        return out
+
+    return call
+
+
+def loop_first(impls: list[Callable[[int, int], object]]) -> Callable[..., object]:
+    def call(a: int, b: int) -> object:
+        for f in impls:
+            r = f(a, b)
+            if r is not None:
+                return r
+        return None
+
+    return call
+
+
+def loop_intercept(impls: list[Callable[[int, int], object]]) -> Callable[..., object]:
+    def call(a: int, b: int) -> DispatchResult:
+        patches: dict[str, object] = {}
+        for f in impls:
+            r = f(a, b)
+            if r is None or r.__class__ is Allow:
+                continue
+            if isinstance(r, Veto):
+                return DispatchResult("h", {"a": a, "b": b}, vetoed=True, reason=r.reason)
+            if isinstance(r, Patch):
+                patches.update(r.data)
+        return DispatchResult("h", {"a": a, "b": b}, patches=patches)
+
+    return call
+
+
+def loop_wrapped(inner: Callable[..., object], wrappers: list[Callable[..., Any]]) -> Callable[..., object]:
+    def call(a: int, b: int) -> object:
+        gens = []
+        for w in wrappers:
+            g = w(a)
+            next(g)
+            gens.append(g)
+        result = inner(a, b)
+        for g in reversed(gens):
+            try:
+                g.send(result)
+            except StopIteration as stop:
+                result = stop.value
+        return result
+
+    return call
+
+
+LOOPS = {"collect": loop_collect, "first": loop_first, "intercept": loop_intercept}
+
+
+# -- the systems ----------------------------------------------------------------------
+
+
+def hookwise_call(kind: Kind, impls: list[Any], wrappers: list[Any]) -> Callable[..., object]:
+    manager = HookManager()
+    manager.add_spec("h", ["a", "b"], kind=kind)
+    for index, impl in enumerate(impls):
+        manager.register(types.SimpleNamespace(h=hookwise.hookimpl(impl)), name=f"p{index}")
+    for index, wrapper in enumerate(wrappers):
+        manager.register(types.SimpleNamespace(h=hookwise.hookimpl(wrapper=True)(wrapper)), name=f"w{index}")
+    relay: Any = manager.call
+    relay.h(a=1, b=2)  # compile outside the timing
+    return relay.h  # type: ignore[no-any-return]
+
+
+def pluggy_call(kind: Kind, impls: list[Any], wrappers: list[Any]) -> Callable[..., object]:
+    spec_marker = pluggy.HookspecMarker("bench")
+    impl_marker = pluggy.HookimplMarker("bench")
+
+    def h(a: int, b: int) -> object:
+        """The spec."""
+
+    specs = type("Specs", (), {"h": staticmethod(spec_marker(firstresult=kind == "first")(h))})
+    manager = pluggy.PluginManager("bench")
+    manager.add_hookspecs(specs)
+    for impl in impls:
+        manager.register(types.SimpleNamespace(h=impl_marker(impl)))
+    for wrapper in wrappers:
+        manager.register(types.SimpleNamespace(h=impl_marker(wrapper=True)(wrapper)))
+    caller: Callable[..., object] = manager.hook.h
+    return caller
+
+
+def blinker_call(impls: list[Any]) -> Callable[..., object]:
+    signal = blinker.Signal()
+    for impl in impls:
+
+        def receiver(sender: object, a: int, b: int, impl: Any = impl) -> object:
+            return impl(a, b)
+
+        signal.connect(receiver, weak=False)
+
+    def send(a: int, b: int) -> object:
+        return signal.send(None, a=a, b=b)
+
+    return send
+
+
+def systems_for(kind: Kind, count: int, wrappers: int) -> dict[str, Callable[..., object]]:
+    impls = make_impls(count, answer_at=count // 2 if kind == "first" else None)
+    if kind == "intercept":
+        impls = make_impls(count, answer_at=-1)  # every handler returns None
+    wrapper_fns = [make_wrapper() for _ in range(wrappers)]
+    loop = LOOPS[kind](impls)
+    systems: dict[str, Callable[..., object]] = {
+        "loop": loop_wrapped(loop, wrapper_fns) if wrappers else loop,
+        "hookwise": hookwise_call(kind, impls, wrapper_fns),
+    }
+    if kind != "intercept":
+        systems["pluggy"] = pluggy_call(kind, impls, wrapper_fns)
+    if kind == "collect" and not wrappers:
+        systems["blinker"] = blinker_call(impls)
+    return systems
+
+
+# -- timing ---------------------------------------------------------------------------------
+
+
+def time_calls(function: Callable[..., object], number: int) -> float:
+    """Nanoseconds per call of ``function(a=1, b=2)``."""
+    timer = timeit.Timer("f(a=1, b=2)", globals={"f": function})
+    return timer.timeit(number) / number * 1e9
+
+
+def calibrate(function: Callable[..., object], target_s: float) -> int:
+    number = 100
+    while True:
+        start = time.perf_counter()
+        time_calls(function, number)
+        if time.perf_counter() - start >= target_s / 4 or number >= 10_000_000:
+            return max(1, int(number * target_s / max(time.perf_counter() - start, 1e-9)))
+        number *= 4
+
+
+def measure(kind: Kind, count: int, wrappers: int, *, rounds: int, target_s: float) -> list[Row]:
+    systems = systems_for(kind, count, wrappers)
+    reference = systems["loop"](a=1, b=2)
+    for name, function in systems.items():
+        if name in ("hookwise", "loop") or kind == "first":
+            result = function(a=1, b=2)
+            same = (
+                isinstance(result, DispatchResult) and not result.vetoed if kind == "intercept" else result == reference
+            )
+            if not same:
+                msg = f"{name} disagrees with the loop on {kind}/{count}/{wrappers}: {result!r} != {reference!r}"
+                raise AssertionError(msg)
+    number = calibrate(systems["loop"], target_s)
+    samples: dict[str, list[float]] = {name: [] for name in systems}
+    order = list(systems)
+    for _ in range(rounds):
+        random.shuffle(order)
+        for name in order:
+            samples[name].append(time_calls(systems[name], number))
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    return [
+        {
+            "workload": kind,
+            "system": name,
+            "impls": count,
+            "wrappers": wrappers,
+            "ns_per_call": round(medians[name], 1),
+            "ratio_vs_loop": round(medians[name] / medians["loop"], 3),
+        }
+        for name in systems
+    ]
+
+
+def workloads() -> list[tuple[Kind, int, int]]:
+    plan: list[tuple[Kind, int, int]] = [("collect", n, w) for n in (1, 10, 100) for w in (0, 1, 5)]
+    kinds: tuple[Kind, ...] = ("first", "intercept")
+    plan.extend((kind, n, 0) for kind in kinds for n in (1, 10, 100))
+    return plan
+
+
+# -- other figures --------------------------------------------------------------------------
+
+
+def import_times(runs: int) -> dict[str, float]:
+    """Median milliseconds for a fresh interpreter to import each module (interleaved).
+
+    Both are timed from bytecode, as installed packages are: hookwise's is
+    compiled first, since an editable install (or PYTHONDONTWRITEBYTECODE)
+    would otherwise time the compiler.
+    """
+    import compileall
+    from pathlib import Path
+
+    compileall.compile_dir(str(Path(hookwise.__file__).parent), quiet=1)
+    code = "import time; t = time.perf_counter(); import {0}; print(time.perf_counter() - t)"
+    samples: dict[str, list[float]] = {"hookwise": [], "pluggy": []}
+    for _ in range(runs):
+        for module, times in samples.items():
+            command = [sys.executable, "-c", code.format(module)]
+            out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+            times.append(float(out) * 1000)
+    return {module: statistics.median(values) for module, values in samples.items()}
+
+
+def registration_times(sizes: tuple[int, ...], hooks: int = 10) -> list[dict[str, float]]:
+    """Registering n plugins of ``hooks`` hooks each, then the first call of every hook (compilation)."""
+    rows = []
+    for size in sizes:
+        manager = HookManager()
+        for h in range(hooks):
+            manager.add_spec(f"h{h}", ["a", "b"])
+        plugins = []
+        for _ in range(size):
+
+            def impl(a: int, b: int) -> int:
+                return a
+
+            plugins.append(types.SimpleNamespace(**{f"h{h}": hookwise.hookimpl(impl) for h in range(hooks)}))
+        start = time.perf_counter()
+        for index, plugin in enumerate(plugins):
+            manager.register(plugin, name=f"p{index}")
+        registered = time.perf_counter() - start
+        start = time.perf_counter()
+        for h in range(hooks):
+            manager.hook(f"h{h}")(a=1, b=2)
+        compiled = time.perf_counter() - start
+        rows.append(
+            {
+                "plugins": size,
+                "register_ms": registered * 1000,
+                "us_per_plugin": registered / size * 1e6,
+                "first_calls_ms": compiled * 1000,
+            }
+        )
+    return rows
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def print_table(rows: list[Row]) -> None:
+    print("| workload | impls | wrappers | loop ns | hookwise ns (x loop) | pluggy ns (x loop) | blinker ns (x loop) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    keyed = {(r["workload"], r["impls"], r["wrappers"], r["system"]): r for r in rows}
+    for kind, count, wrappers in workloads():
+        if (kind, count, wrappers, "loop") not in keyed:
+            continue
+        cells = []
+        for system in ("hookwise", "pluggy", "blinker"):
+            row = keyed.get((kind, count, wrappers, system))
+            cells.append(f"{row['ns_per_call']:.0f} ({row['ratio_vs_loop']:.2f}x)" if row else "-")
+        loop = keyed[(kind, count, wrappers, "loop")]["ns_per_call"]
+        print(f"| {kind} | {count} | {wrappers} | {loop:.0f} | " + " | ".join(cells) + " |")
+
+
+def wrapper_costs(rows: list[Row]) -> dict[str, float]:
+    """Nanoseconds each wrapper adds (collect, 10 implementations; 5 wrappers against none)."""
+    keyed = {(r["workload"], r["impls"], r["wrappers"], r["system"]): r["ns_per_call"] for r in rows}
+    return {
+        system: (keyed[("collect", 10, 5, system)] - keyed[("collect", 10, 0, system)]) / 5
+        for system in ("loop", "hookwise", "pluggy")
+        if ("collect", 10, 5, system) in keyed
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
+    args = parser.parse_args(argv)
+    rounds, target = (3, 0.005) if args.quick else (9, 0.05)
+    rows: list[Row] = []
+    for kind, count, wrappers in workloads():
+        rows.extend(measure(kind, count, wrappers, rounds=rounds, target_s=target))
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    from importlib.metadata import version
+
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, {platform.system()}, {os.cpu_count()} cores; "
+        f"pluggy {version('pluggy')}, blinker {version('blinker')}; {rounds} rounds, medians\n"
+    )
+    print_table(rows)
+    print("\nEach wrapper adds (collect, 10 implementations, 5 wrappers vs none):")
+    for system, ns in wrapper_costs(rows).items():
+        print(f"  {system}: {ns:.0f} ns")
+    imports = import_times(5 if args.quick else 21)
+    print(
+        "\nimport time (fresh interpreter, median): "
+        f"hookwise {imports['hookwise']:.1f} ms, pluggy {imports['pluggy']:.1f} ms"
+    )
+    print("\nRegistering plugins of 10 hooks each (then the first call of each hook compiles its caller):")
+    for row in registration_times((250, 500, 1000) if not args.quick else (50, 100)):
+        print(
+            f"  {row['plugins']:>5} plugins: {row['register_ms']:7.1f} ms ({row['us_per_plugin']:.1f} us per plugin); "
+            f"first calls {row['first_calls_ms']:.1f} ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
