@@ -1,0 +1,37 @@
+"""The README stays true: its example runs and prints what its comments say; CI runs its test command."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def python_blocks(text: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_the_readme_example_prints_what_its_comments_say() -> None:
+    (example,) = python_blocks(README)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(example, "README.md", "exec"), {"__name__": "readme"})
+    printed = out.getvalue().splitlines()
+    promised = [line.split("# ", 1)[1] for line in example.splitlines() if line.startswith("print(") and "# " in line]
+    assert printed[: len(promised) - 1] == promised[:-1]
+    assert printed[2].startswith("hook 'before_complete_task':")
+    assert (
+        printed[3] == "  1. OwnerOnly (OwnerOnly.before_complete_task): normal band; priority 10; registered 1st of 1"
+    )
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    commands = re.findall(r"^(python3 -m venv .*)$", README, flags=re.MULTILINE)
+    assert len(commands) == 2, "the README has exactly two set-up commands"
+    demo, tests = commands
+    assert demo.endswith("hookwise demo")
+    assert tests in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
