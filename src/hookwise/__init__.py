@@ -7,6 +7,12 @@ implement them with :func:`hookimpl`, register plugins on a
 
 from typing import TYPE_CHECKING, Any
 
+from hookwise._discovery import (
+    load_entry_points,
+    naming_advice,
+    register_project_hooks,
+    register_settings,
+)
 from hookwise._impl import HookImpl, hookimpl
 from hookwise._manager import HookCaller, HookManager, PluginInfo
 from hookwise._order import Explanation, OrderEntry
@@ -22,6 +28,9 @@ from hookwise._results import (
 )
 from hookwise._spec import ErrorPolicy, HookSpec, Kind, hookspec
 from hookwise.exceptions import (
+    DisabledPluginWarning,
+    EntryPointError,
+    EntryPointWarning,
     HookCallError,
     HookErrorGroup,
     HookResultError,
@@ -51,7 +60,10 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "Allow",
     "CallRecord",
+    "DisabledPluginWarning",
     "DispatchResult",
+    "EntryPointError",
+    "EntryPointWarning",
     "ErrorPolicy",
     "Explanation",
     "HookCallError",
@@ -79,4 +91,8 @@ __all__ = [
     "__version__",
     "hookimpl",
     "hookspec",
+    "load_entry_points",
+    "naming_advice",
+    "register_project_hooks",
+    "register_settings",
 ]

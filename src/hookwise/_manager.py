@@ -540,6 +540,11 @@ class HookManager(Generic[S]):
         """Whether the plugin name is blocked."""
         return name in self._blocked
 
+    @property
+    def blocked(self) -> list[str]:
+        """The blocked plugin names, sorted."""
+        return sorted(self._blocked)
+
     # -- introspection -----------------------------------------------------
     @property
     def plugins(self) -> Mapping[str, object]:

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "DisabledPluginWarning",
+    "EntryPointError",
+    "EntryPointWarning",
     "HookCallError",
     "HookErrorGroup",
     "HookResultError",
@@ -85,6 +88,24 @@ class OrderCycleError(HookwiseError, ValueError):
         super().__init__(message)
         self.hook = hook
         self.cycle = tuple(cycle)
+
+
+class EntryPointError(HookwiseError, ImportError):
+    """An entry point failed to import, load or register; the original exception is chained.
+
+    Attributes:
+        group: the entry-point group.
+        entry_point: the entry point's name.
+        distribution: the distribution that advertises it.
+        version: that distribution's version.
+    """
+
+    def __init__(self, message: str, *, group: str, entry_point: str, distribution: str, version: str) -> None:
+        super().__init__(message)
+        self.group = group
+        self.entry_point = entry_point
+        self.distribution = distribution
+        self.version = version
 
 
 class HookCallError(HookwiseError, TypeError):
@@ -197,3 +218,11 @@ class HookErrorGroup(ExceptionGroup[Exception]):
 
 class HookwiseWarning(UserWarning):
     """Base class of the warnings hookwise issues."""
+
+
+class DisabledPluginWarning(HookwiseWarning):
+    """A distribution named in a disable list is not installed (a typo, or an uninstalled plugin)."""
+
+
+class EntryPointWarning(HookwiseWarning):
+    """An entry point failed to load and was skipped (``on_error="warn"``)."""
