@@ -11,13 +11,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hookwise import OperationVetoed
 from todo_app import (
     HOOK_BEFORE_COMPLETE_TASK,
     HOOK_BEFORE_CREATE_TASK,
     build_app,
 )
-
-from hookwise import OperationVetoed
 
 
 def main() -> int:

@@ -287,7 +287,7 @@ _Decorator: TypeAlias = Callable[[Callable[..., Any]], HookSpec[..., Any]]
 
 
 @overload
-def hookspec(function: Callable[Concatenate[Any, P], R], /) -> HookSpec[P, list[R]]: ...
+def hookspec(function: Callable[Concatenate[Any, P], R | None], /) -> HookSpec[P, list[R]]: ...
 @overload
 def hookspec(
     *,
@@ -295,7 +295,7 @@ def hookspec(
     name: str | None = None,
     policy: Literal["raise", "isolate"] | None = None,
     historic: bool = False,
-) -> Callable[[Callable[Concatenate[Any, P], R]], HookSpec[P, list[R]]]: ...
+) -> Callable[[Callable[Concatenate[Any, P], R | None]], HookSpec[P, list[R]]]: ...
 @overload
 def hookspec(
     *,
@@ -331,7 +331,8 @@ def hookspec(
 
     The method's parameters (after ``self``) are the hook's parameters; its
     body is never run. The result type of a typed call follows the kind:
-    ``list[R]`` for collect, ``R | None`` for first, ``DispatchResult`` for
+    ``list[R]`` for collect (the declared return type without ``None``, since
+    None results are dropped), ``R | None`` for first, ``DispatchResult`` for
     intercept, ``None`` for observe.
 
     Args:

@@ -26,3 +26,17 @@ assert_type(m.call.after(task_id="t"), None)
 m.call.compute(a=1, c=2)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
 m.call.compute(a="x", b=2)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 m.call.pick(a=1).upper()  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
+
+
+class Optional:
+    @hookspec
+    def maybe(self, a: int) -> dict[str, int] | None: ...
+
+    @hookspec
+    def nothing(self) -> None: ...
+
+
+o = HookManager(Optional)
+assert_type(o.call.maybe(a=1), list[dict[str, int]])  # None results are dropped from collect results
+for item in o.call.maybe(a=1):
+    item.update({})

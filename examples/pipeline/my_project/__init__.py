@@ -1,0 +1,1 @@
+"""A project built on pipeline_app: its hooks and settings."""

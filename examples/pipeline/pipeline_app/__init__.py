@@ -1,0 +1,7 @@
+"""A small Kedro-like pipeline framework on hookwise: nodes, datasets, a catalog, and seed 002's hook points."""
+
+from pipeline_app.hooks import PipelineHooks
+from pipeline_app.runner import DataCatalog, Node, Pipeline, node
+from pipeline_app.session import ENTRY_POINT_GROUP, Session
+
+__all__ = ["ENTRY_POINT_GROUP", "DataCatalog", "Node", "Pipeline", "PipelineHooks", "Session", "node"]
