@@ -10,193 +10,26 @@ swapped in atomically; a call in progress keeps the caller it started with.
 Error handling costs nothing on the success path: a whole hook body sits in
 one ``try`` (free in CPython 3.11+), and when an implementation raises, the
 line the traceback points at names it.
+
+Each hook has a sync caller and, built on first use, an async one
+(``async def``, awaiting async implementations in turn, or all together for
+hooks declared ``concurrent``). A sync call of a hook with async
+implementations is refused with an error naming them.
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final, NoReturn, final
+from collections.abc import Callable, Sequence
+from typing import Any, Final, NoReturn
 
 from hookwise._impl import HookImpl
-from hookwise._results import Allow, DispatchResult, HookResult, Patch, PatchConflict, Veto
+from hookwise._results import Allow, DispatchResult, HookResult
+from hookwise._runtime import Support
 from hookwise._spec import HookSpec
-from hookwise.exceptions import HookErrorGroup, HookResultError
+from hookwise.exceptions import HookCallError
 
 _PROV: Final = "_hw_prov"
-
-
-def _note(error: BaseException, impl: HookImpl, what: str = "implementation") -> None:
-    if isinstance(error, HookResultError) and error.plugin == impl.plugin_name:
-        return  # hookwise's own message already names the plugin and the hook
-    error.add_note(f"hookwise: raised by {what} {impl.qualname} of plugin {impl.plugin_name!r} in hook {impl.hook!r}")
-
-
-@final
-class _InterceptState:
-    """What an intercept dispatch has gathered once a handler answered with more than None."""
-
-    __slots__ = ("args", "conflicts", "context", "hook", "patched_by", "patches", "reason", "vetoed", "vetoed_by")
-
-    def __init__(self, hook: str, args: dict[str, Any]) -> None:
-        self.hook = hook
-        self.args = args
-        self.context: Mapping[str, Any] = types.MappingProxyType(args)
-        self.patches: dict[str, Any] = {}
-        self.patched_by: dict[str, str] = {}
-        self.conflicts: list[PatchConflict] = []
-        self.vetoed = False
-        self.reason: str | None = None
-        self.vetoed_by: str | None = None
-
-    def result(self, exception: BaseException | None = None) -> DispatchResult:
-        return DispatchResult(
-            self.hook,
-            types.MappingProxyType(self.args),
-            vetoed=self.vetoed,
-            reason=self.reason,
-            vetoed_by=self.vetoed_by,
-            exception=exception,
-            patches=types.MappingProxyType(self.patches),
-            patched_by=types.MappingProxyType(self.patched_by),
-            conflicts=tuple(self.conflicts),
-        )
-
-
-@final
-class _Support:
-    """Everything a compiled caller needs off its hot path: errors, patches, vetoes."""
-
-    __slots__ = ("impls", "lines", "spec", "wrappers")
-
-    def __init__(self, spec: HookSpec[..., Any], impls: Sequence[HookImpl], wrappers: Sequence[HookImpl]) -> None:
-        self.spec = spec
-        self.impls = tuple(impls)
-        self.wrappers = tuple(wrappers)
-        self.lines: dict[int, int] = {}
-
-    def _failed_impl(self, error: BaseException) -> HookImpl:
-        tb = error.__traceback__
-        assert tb is not None  # noqa: S101 - the exception was raised through the caller
-        return self.impls[self.lines[tb.tb_lineno]]
-
-    # -- raise policy ------------------------------------------------------
-    def note(self, error: BaseException) -> None:
-        _note(error, self._failed_impl(error))
-
-    # -- veto policy -------------------------------------------------------
-    def veto_error(self, error: Exception, state: _InterceptState | None, args: dict[str, Any]) -> DispatchResult:
-        impl = self._failed_impl(error)
-        _note(error, impl)
-        if state is None:
-            state = _InterceptState(self.spec.name, args)
-        state.vetoed = True
-        state.vetoed_by = impl.plugin_name
-        state.reason = f"plugin {impl.plugin_name!r} raised {type(error).__name__}: {error}"
-        return state.result(error)
-
-    # -- isolate policy ----------------------------------------------------
-    def isolate(
-        self, errors: list[tuple[int, Exception]] | None, index: int, error: Exception
-    ) -> list[tuple[int, Exception]]:
-        _note(error, self.impls[index])
-        if errors is None:
-            errors = []
-        errors.append((index, error))
-        return errors
-
-    def done(self, errors: list[tuple[int, Exception]] | None, value: Any) -> Any:
-        if errors:
-            plugins = [self.impls[i].plugin_name for i, _ in errors]
-            count = f"{len(errors)} implementation{'s' if len(errors) > 1 else ''}"
-            msg = f"{count} of hook {self.spec.name!r} failed: {', '.join(repr(p) for p in plugins)}"
-            raise HookErrorGroup(msg, [e for _, e in errors], hook=self.spec.name, plugins=plugins, partial=value)
-        return value
-
-    # -- results -----------------------------------------------------------
-    def respond(
-        self, state: _InterceptState | None, index: int, response: object, args: dict[str, Any]
-    ) -> _InterceptState:
-        impl = self.impls[index]
-        if state is None:
-            state = _InterceptState(self.spec.name, args)
-        if response.__class__ is Veto:
-            assert isinstance(response, Veto)  # noqa: S101 - narrowing for the type checker
-            state.vetoed = True
-            state.reason = response.reason
-            state.vetoed_by = impl.plugin_name
-        elif response.__class__ is Patch:
-            assert isinstance(response, Patch)  # noqa: S101 - narrowing for the type checker
-            self._patch(state, impl, response)
-        else:
-            msg = (
-                f"plugin {impl.plugin_name!r}: {impl.qualname} returned {response!r} from intercept hook "
-                f"{self.spec.name!r}; intercept handlers return None, Allow(), Veto(reason) or Patch(mapping)"
-            )
-            raise HookResultError(msg, plugin=impl.plugin_name, hook=self.spec.name)
-        return state
-
-    def _patch(self, state: _InterceptState, impl: HookImpl, patch: Patch) -> None:
-        unknown = [key for key in patch.data if key not in state.args]
-        if unknown:
-            names = ", ".join(repr(k) for k in unknown)
-            msg = (
-                f"plugin {impl.plugin_name!r}: {impl.qualname} patched {names}, which "
-                f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'} of hook "
-                f"{self.spec.signature_text()}"
-            )
-            raise HookResultError(msg, plugin=impl.plugin_name, hook=self.spec.name)
-        for key, value in patch.data.items():
-            earlier = state.patched_by.get(key)
-            if earlier is not None and earlier != impl.plugin_name and state.patches[key] != value:
-                state.conflicts.append(PatchConflict(key, earlier, state.patches[key], impl.plugin_name, value))
-            state.patches[key] = value
-            state.patched_by[key] = impl.plugin_name
-        state.args = {**state.args, **patch.data}
-        state.context = types.MappingProxyType(state.args)
-
-    def observed(self, index: int, value: object) -> None:
-        if value.__class__ in (Veto, Patch):
-            impl = self.impls[index]
-            what = "vetoed" if value.__class__ is Veto else "patched"
-            msg = (
-                f"plugin {impl.plugin_name!r}: {impl.qualname} {what} after-hook {self.spec.name!r} "
-                f"(returned {value!r}); observe hooks run after the operation and cannot veto or patch it"
-            )
-            raise HookResultError(msg, plugin=impl.plugin_name, hook=self.spec.name)
-
-    # -- wrappers ----------------------------------------------------------
-    def enter_failed(self, index: int, error: BaseException) -> NoReturn:
-        wrapper = self.wrappers[index]
-        if isinstance(error, StopIteration):
-            msg = f"plugin {wrapper.plugin_name!r}: wrapper {wrapper.qualname} of hook {self.spec.name!r} did not yield"
-            raise HookResultError(msg, plugin=wrapper.plugin_name, hook=self.spec.name) from None
-        _note(error, wrapper, "wrapper")
-        raise error
-
-    def yielded_twice(self, index: int, generator: Any) -> NoReturn:
-        wrapper = self.wrappers[index]
-        generator.close()
-        msg = (
-            f"plugin {wrapper.plugin_name!r}: wrapper {wrapper.qualname} of hook {self.spec.name!r} "
-            "yielded twice; a wrapper yields once"
-        )
-        raise HookResultError(msg, plugin=wrapper.plugin_name, hook=self.spec.name)
-
-    def throw(self, index: int, generator: Any, error: BaseException) -> Any:
-        try:
-            generator.throw(error)
-        except StopIteration as stop:
-            return stop.value
-        except BaseException as raised:
-            if raised is not error:
-                _note(raised, self.wrappers[index], "wrapper")
-            raise
-        return self.yielded_twice(index, generator)
-
-    def after_send_failed(self, index: int, error: BaseException) -> NoReturn:
-        _note(error, self.wrappers[index], "wrapper")
-        raise error
 
 
 class _Emitter:
@@ -233,11 +66,13 @@ def _signature(spec: HookSpec[..., Any], namespace: dict[str, Any], *, provenanc
     return ", ".join(parts)
 
 
-def _call(impl: HookImpl, function: str) -> str:
+def _call(impl: HookImpl, function: str, *, awaited: bool = False) -> str:
+    """The call of one implementation with just its arguments; awaited if it is async (in an async caller)."""
+    prefix = "await " if awaited and impl.is_async and not impl.wrapper else ""
     if impl.style == "context":
-        return f"{function}(_hw_ctx)"
+        return f"{prefix}{function}(_hw_ctx)"
     args = [*impl.argnames, *(f"{k}={k}" for k in impl.kwargnames)]
-    return f"{function}({', '.join(args)})"
+    return f"{prefix}{function}({', '.join(args)})"
 
 
 def _args_dict(spec: HookSpec[..., Any]) -> str:
@@ -253,6 +88,7 @@ def _impl_lines(
     *,
     provenance: bool,
     context: bool,
+    awaited: bool,
 ) -> tuple[list[str], list[str]]:
     """One implementation's lines: those that may raise on its behalf, and those that end the call.
 
@@ -260,7 +96,7 @@ def _impl_lines(
     own ``try`` and the second in its ``else``, so that ending the call is
     never mistaken for the implementation failing.
     """
-    guarded = [f"_hw_r = {_call(impl, f'_hw_f{index}')}"]
+    guarded = [f"_hw_r = {_call(impl, f'_hw_f{index}', awaited=awaited)}"]
     after: list[str] = []
     if provenance:
         guarded += ["if _hw_r is not None:", f"    {_PROV}.append(_hw_HR(_hw_n{index}, _hw_r))"]
@@ -289,10 +125,21 @@ def _impl_lines(
 
 
 def _plain_body(
-    out: _Emitter, spec: HookSpec[..., Any], impls: Sequence[HookImpl], *, provenance: bool, record: bool
+    out: _Emitter,
+    spec: HookSpec[..., Any],
+    impls: Sequence[HookImpl],
+    *,
+    provenance: bool,
+    record: bool,
+    awaited: bool = False,
 ) -> None:
     """The implementations' calls and the kind's result handling (no wrappers)."""
     kind, policy = spec.kind, spec.policy
+    if awaited and spec.concurrent:
+        if record:
+            out.emit(f"_hw_hist.append({_args_dict(spec)})")
+        out.emit(f"return await _hw_s.concurrent({_args_dict(spec)}, {_PROV if provenance else 'None'})")
+        return
     args = _args_dict(spec)
     isolate = policy == "isolate"
     uses_context = any(impl.style == "context" for impl in impls)
@@ -317,7 +164,9 @@ def _plain_body(
         out.emit("try:")
         out.depth += 1
     for index, impl in enumerate(impls):
-        guarded, after = _impl_lines(spec, impl, index, args, ret, provenance=provenance, context=uses_context)
+        guarded, after = _impl_lines(
+            spec, impl, index, args, ret, provenance=provenance, context=uses_context, awaited=awaited
+        )
         if isolate:
             out.emit("try:")
             for line in guarded:
@@ -343,11 +192,16 @@ def _plain_body(
 
 
 def _wrapped_body(out: _Emitter, wrappers: Sequence[HookImpl], inner_call: str) -> None:
-    """Wrappers around the inner caller, the first outermost."""
+    """Wrappers around the inner caller, the first outermost.
+
+    Generator wrappers are driven with ``send``/``throw``; async generator
+    wrappers (in async callers) with ``asend``/``athrow``, through ``Support``.
+    """
     for index, wrapper in enumerate(wrappers):
+        start = f"await _hw_g{index}.asend(None)" if wrapper.is_async else f"_hw_g{index}.send(None)"
         out.emit(f"_hw_g{index} = {_call(wrapper, f'_hw_w{index}')}")
         out.emit("try:")
-        out.emit(f"    _hw_g{index}.send(None)")
+        out.emit(f"    {start}")
         out.emit("except BaseException as _hw_e:")
         out.emit(f"    _hw_s.enter_failed({index}, _hw_e)")
         out.emit("try:")
@@ -355,6 +209,12 @@ def _wrapped_body(out: _Emitter, wrappers: Sequence[HookImpl], inner_call: str) 
     out.emit(f"_hw_res = {inner_call}")
     for index in reversed(range(len(wrappers))):
         out.depth -= 1
+        if wrappers[index].is_async:
+            out.emit("except BaseException as _hw_e:")
+            out.emit(f"    _hw_res = await _hw_s.athrow({index}, _hw_g{index}, _hw_e)")
+            out.emit("else:")
+            out.emit(f"    _hw_res = await _hw_s.asend({index}, _hw_g{index}, _hw_res)")
+            continue
         out.emit("except BaseException as _hw_e:")
         out.emit(f"    _hw_res = _hw_s.throw({index}, _hw_g{index}, _hw_e)")
         out.emit("else:")
@@ -378,12 +238,16 @@ def build_caller(
     *,
     provenance: bool = False,
     history: list[dict[str, Any]] | None = None,
+    is_async: bool = False,
 ) -> Callable[..., Any]:
     """Compile the caller of one hook for its implementations and wrappers, in effective order.
 
     ``history``, for historic hooks, is the list each call's arguments are appended to.
+    ``is_async`` builds the ``async def`` caller.
     """
-    support = _Support(spec, impls, wrappers)
+    if not is_async and any(impl.is_async for impl in (*impls, *wrappers)):
+        return _refuse_sync(spec, [impl for impl in (*impls, *wrappers) if impl.is_async])
+    support = Support(spec, impls, wrappers)
     namespace: dict[str, Any] = {
         "_hw_s": support,
         "_hw_name": spec.name,
@@ -401,23 +265,25 @@ def build_caller(
     signature = _signature(spec, namespace, provenance=provenance)
     out = _Emitter()
     record = history is not None
+    define = "async def" if is_async else "def"
     if wrappers:
-        out.emit(f"def _hw_inner({signature}):")
+        out.emit(f"{define} _hw_inner({signature}):")
         out.depth = 1
-        _plain_body(out, spec, impls, provenance=provenance, record=False)
+        _plain_body(out, spec, impls, provenance=provenance, record=False, awaited=is_async)
         call_args = [p.name if not p.keyword_only else f"{p.name}={p.name}" for p in spec.params]
         if provenance:
             call_args.append(f"{_PROV}={_PROV}")
         out.depth = 0
-        out.emit(f"def _hw_call({signature}):")
+        out.emit(f"{define} _hw_call({signature}):")
         out.depth = 1
         if record:
             out.emit(f"_hw_hist.append({_args_dict(spec)})")
-        _wrapped_body(out, wrappers, f"_hw_inner({', '.join(call_args)})")
+        inner = f"_hw_inner({', '.join(call_args)})"
+        _wrapped_body(out, wrappers, f"await {inner}" if is_async else inner)
     else:
-        out.emit(f"def _hw_call({signature}):")
+        out.emit(f"{define} _hw_call({signature}):")
         out.depth = 1
-        _plain_body(out, spec, impls, provenance=provenance, record=record)
+        _plain_body(out, spec, impls, provenance=provenance, record=record, awaited=is_async)
     support.lines = out.owner
     filename = f"<hookwise caller {spec.name}>"
     exec(compile(out.source(), filename, "exec"), namespace)  # noqa: S102 - our own generated code
@@ -425,6 +291,21 @@ def build_caller(
     _rename(function, spec.name)
     setattr(function, "__hookwise_source__", out.source())  # for debugging: the code a hook runs  # noqa: B010
     return function
+
+
+def _refuse_sync(spec: HookSpec[..., Any], async_impls: Sequence[HookImpl]) -> Callable[..., Any]:
+    """A sync caller for a hook with async implementations: it names them and says how to call the hook."""
+    names = ", ".join(f"{impl.qualname} of plugin {impl.plugin_name!r}" for impl in async_impls)
+    attribute = spec.attribute if spec.attribute.isidentifier() else None
+    how = f"await manager.call.{attribute}.acall(...)" if attribute else f"await manager.hook({spec.name!r}).acall(...)"
+    msg = f"hook {spec.name!r} has async implementations ({names}); call it with {how}"
+
+    def refuse(*args: object, **kwargs: object) -> NoReturn:
+        del args, kwargs  # any call is refused
+        raise HookCallError(msg, hook=spec.name)
+
+    _rename(refuse, spec.name)
+    return refuse
 
 
 def _rename(function: Any, name: str) -> None:

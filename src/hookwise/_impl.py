@@ -153,6 +153,8 @@ class HookImpl:
         argnames: the spec parameters it takes, passed positionally in this order.
         kwargnames: the spec parameters it takes as keyword-only arguments.
         style: ``"params"`` or ``"context"`` (one mapping argument).
+        is_async: a coroutine function (or, for wrappers, an async generator
+            function): only awaited calls can run it.
     """
 
     __slots__ = (
@@ -161,6 +163,7 @@ class HookImpl:
         "before",
         "function",
         "hook",
+        "is_async",
         "kwargnames",
         "optional",
         "plugin",
@@ -199,6 +202,7 @@ class HookImpl:
         self.style: Style = style
         self.argnames: tuple[str, ...] = ()
         self.kwargnames: tuple[str, ...] = ()
+        self.is_async = False
 
     @property
     def band(self) -> int:
@@ -244,8 +248,15 @@ def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
         raise _fail(impl, spec, "names its own plugin in before=/after=")
     import inspect
 
-    if impl.wrapper and not inspect.isgeneratorfunction(impl.function):
-        raise _fail(impl, spec, "is marked wrapper=True but is not a generator function; a wrapper yields once")
+    function = impl.function
+    if impl.wrapper:
+        if not (inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function)):
+            raise _fail(impl, spec, "is marked wrapper=True but is not a generator function; a wrapper yields once")
+        impl.is_async = inspect.isasyncgenfunction(function)
+    elif inspect.isasyncgenfunction(function):
+        raise _fail(impl, spec, "is an async generator; mark it wrapper=True, or make it a coroutine (async def)")
+    else:
+        impl.is_async = inspect.iscoroutinefunction(function)
     if impl.style == "context":
         _validate_context(impl, spec)
         return

@@ -51,6 +51,8 @@ class HookCaller(Generic[P, Out]):
     """
 
     __slots__ = (
+        "_afn",
+        "_astub",
         "_attrs",
         "_constrained",
         "_fn",
@@ -58,7 +60,7 @@ class HookCaller(Generic[P, Out]):
         "_impls",
         "_manager",
         "_ordered",
-        "_prov_fn",
+        "_provenance",
         "_stub",
         "name",
         "spec",
@@ -73,18 +75,33 @@ class HookCaller(Generic[P, Out]):
         self._ordered: tuple[HookImpl, ...] | None = ()
         self._constrained = False
         self._history: list[dict[str, Any]] | None = [] if spec.historic else None
-        self._prov_fn: Callable[..., Any] | None = None
+        self._provenance: dict[bool, Callable[..., Any]] = {}
 
+        # Stand-ins for the compiled callers after a registration: the first call compiles.
         def stub(*args: Any, **kwargs: Any) -> Any:
-            # Stands in for the compiled caller after a registration; the first call compiles.
-            return self._compile()(*args, **kwargs)
+            return self._compile(is_async=False)(*args, **kwargs)
 
-        self._stub = stub
-        self._fn: Callable[..., Any] = stub
+        async def astub(*args: Any, **kwargs: Any) -> Any:
+            return await self._compile(is_async=True)(*args, **kwargs)
+
+        self._stub: Callable[..., Any] = stub
+        self._astub: Callable[..., Any] = astub
+        self._afn = astub
+        self._fn = stub
+        self._set(stub)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Out:
-        """Call the hook's implementations; the result follows the hook's kind."""
+        """Call the hook's implementations; the result follows the hook's kind.
+
+        Raises:
+            HookCallError: the hook has async implementations; await :meth:`acall`.
+        """
         result: Out = self._fn(*args, **kwargs)
+        return result
+
+    async def acall(self, *args: P.args, **kwargs: P.kwargs) -> Out:
+        """Await the hook's implementations, sync and async alike (all together for concurrent hooks)."""
+        result: Out = await self._afn(*args, **kwargs)
         return result
 
     def call_with_provenance(self, *args: P.args, **kwargs: P.kwargs) -> CallRecord[Out]:
@@ -96,18 +113,22 @@ class HookCaller(Generic[P, Out]):
             implementation returned, with its plugin, in call order (before
             wrappers saw them).
         """
-        fn = self._prov_fn
+        recorded: list[HookResult[Any]] = []
+        result: Out = self._provenance_caller(is_async=False)(*args, _hw_prov=recorded, **kwargs)
+        return CallRecord(result, recorded)
+
+    async def acall_with_provenance(self, *args: P.args, **kwargs: P.kwargs) -> CallRecord[Out]:
+        """:meth:`call_with_provenance`, awaited."""
+        recorded: list[HookResult[Any]] = []
+        result: Out = await self._provenance_caller(is_async=True)(*args, _hw_prov=recorded, **kwargs)
+        return CallRecord(result, recorded)
+
+    def _provenance_caller(self, *, is_async: bool) -> Callable[..., Any]:
+        fn = self._provenance.get(is_async)
         if fn is None:
             with self._manager._lock:
-                ordered = self._order()
-                plain = [i for i in ordered if not i.wrapper]
-                wrappers = [i for i in ordered if i.wrapper]
-                fn = build_caller(self.spec, plain, wrappers, provenance=True, history=self._history)
-                if self._ordered is ordered:  # no registration happened meanwhile
-                    self._prov_fn = fn
-        recorded: list[HookResult[Any]] = []
-        result: Out = fn(*args, _hw_prov=recorded, **kwargs)
-        return CallRecord(result, recorded)
+                fn = self._provenance[is_async] = self._build(provenance=True, is_async=is_async)
+        return fn
 
     @property
     def implementations(self) -> tuple[HookImpl, ...]:
@@ -150,27 +171,49 @@ class HookCaller(Generic[P, Out]):
         return self._ordered
 
     def _install(self, plan: _Plan) -> None:
-        """Take a new set of implementations; the caller is compiled on the next call."""
+        """Take a new set of implementations; the callers are compiled on their next call."""
         self._impls = plan.impls
         self._ordered = plan.ordered
         self._constrained = plan.constrained
-        self._prov_fn = None
+        self._provenance = {}
+        self._afn = self._astub
         self._set(self._stub)
 
     def _set(self, fn: Callable[..., Any]) -> None:
+        """Install the sync caller on the relay; its ``acall`` attribute is the async one."""
+        setattr(fn, "acall", self._afn)  # noqa: B010 - an attribute of the function object
         self._fn = fn
         relay = self._manager._relay
         for attr in self._attrs:
             setattr(relay, attr, fn)
 
-    def _compile(self) -> Callable[..., Any]:
+    def _build(self, *, provenance: bool = False, is_async: bool = False) -> Callable[..., Any]:
+        ordered = self._order()
+        plain = [i for i in ordered if not i.wrapper]
+        wrappers = [i for i in ordered if i.wrapper]
+        return build_caller(self.spec, plain, wrappers, provenance=provenance, history=self._history, is_async=is_async)
+
+    def _compile(self, *, is_async: bool) -> Callable[..., Any]:
         with self._manager._lock:
-            if self._fn is self._stub:
-                ordered = self._order()
-                plain = [i for i in ordered if not i.wrapper]
-                wrappers = [i for i in ordered if i.wrapper]
-                self._set(build_caller(self.spec, plain, wrappers, history=self._history))
-            return self._fn
+            if is_async and self._afn is self._astub:
+                self._afn = self._build(is_async=True)
+                setattr(self._fn, "acall", self._afn)  # noqa: B010 - an attribute of the function object
+            elif not is_async and self._fn is self._stub:
+                self._set(self._build())
+            return self._afn if is_async else self._fn
+
+    def _check_replayable(self, impls: Sequence[HookImpl]) -> None:
+        """Replays run at registration, synchronously: a late async implementation cannot take them."""
+        if not self._history:
+            return
+        for impl in impls:
+            if impl.is_async and not impl.wrapper:
+                msg = (
+                    f"plugin {impl.plugin_name!r}: {impl.qualname} is async, and historic hook {self.name!r} "
+                    f"would replay its {len(self._history)} past call(s) to it now, at registration, which "
+                    "cannot await; register it before the first call, or make it sync"
+                )
+                raise PluginValidationError(msg, plugin=impl.plugin_name, hook=self.name)
 
     def _replay(self, impls: Sequence[HookImpl]) -> None:
         """Call late implementations of a historic hook with every remembered call."""
@@ -299,6 +342,7 @@ class HookManager(Generic[S]):
         kind: Kind = "collect",
         policy: ErrorPolicy | None = None,
         historic: bool = False,
+        concurrent: bool = False,
         doc: str | None = None,
     ) -> HookSpec[..., Any]:
         """Declare a hook by name and parameter names (seed 004's string hook points).
@@ -311,7 +355,9 @@ class HookManager(Generic[S]):
             SpecError: a bad name, parameter, kind or option, or a different
                 spec already declared under this name.
         """
-        spec = HookSpec.from_names(name, params, kind=kind, policy=policy, historic=historic, doc=doc)
+        spec = HookSpec.from_names(
+            name, params, kind=kind, policy=policy, historic=historic, concurrent=concurrent, doc=doc
+        )
         with self._lock:
             return self._add(spec)
 
@@ -326,7 +372,7 @@ class HookManager(Generic[S]):
                 )
                 raise SpecError(msg, hook=spec.name)
             existing._attrs.add(spec.attribute)
-            setattr(self._relay, spec.attribute, existing._fn)
+            existing._set(existing._fn)
             return existing.spec
         pending = self._pending.get(spec.name, [])
         for impl in pending:
@@ -474,6 +520,7 @@ class HookManager(Generic[S]):
         for hook, added in by_hook.items():
             caller = self._hooks.get(hook)
             if caller is not None:
+                caller._check_replayable(added)
                 plans[hook] = caller._plan([*caller._impls, *added], added)
         # Every check passed: nothing below raises before the plugin is in.
         self._plugins[info.name] = info
@@ -620,6 +667,21 @@ class HookManager(Generic[S]):
             HookCallError: unknown hook, a collect or first hook, or a context
                 whose keys do not match the hook's parameters.
         """
+        caller = self._dispatchable(hook, context)
+        result = caller._fn(**context)
+        return self._dispatched(caller, context, result)
+
+    async def adispatch(self, hook: str, context: Mapping[str, Any]) -> DispatchResult:
+        """:meth:`dispatch`, awaited: async handlers are awaited.
+
+        Raises:
+            HookCallError: as :meth:`dispatch`.
+        """
+        caller = self._dispatchable(hook, context)
+        result = await caller._afn(**context)
+        return self._dispatched(caller, context, result)
+
+    def _dispatchable(self, hook: str, context: Mapping[str, Any]) -> HookCaller[..., Any]:
         caller = self.hook(hook)
         spec = caller.spec
         if spec.kind not in ("intercept", "observe"):
@@ -640,9 +702,12 @@ class HookManager(Generic[S]):
                     problems.append(f"missing keys {missing}")
                 msg = f"dispatch of {spec.signature_text()}: the context has {' and '.join(problems)}"
                 raise HookCallError(msg, hook=hook)
-        result = caller._fn(**context)
-        if spec.kind == "observe":
-            return DispatchResult(hook, types.MappingProxyType(dict(context)))
+        return caller
+
+    @staticmethod
+    def _dispatched(caller: HookCaller[..., Any], context: Mapping[str, Any], result: Any) -> DispatchResult:
+        if caller.spec.kind == "observe":
+            return DispatchResult(caller.name, types.MappingProxyType(dict(context)))
         return cast("DispatchResult", result)
 
     def __repr__(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keyword
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -19,6 +19,7 @@ from typing import (
     Generic,
     Literal,
     ParamSpec,
+    Protocol,
     TypeAlias,
     TypeVar,
     cast,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 R = TypeVar("R")
 Out = TypeVar("Out")
+Out_co = TypeVar("Out_co", covariant=True)
 
 Kind: TypeAlias = Literal["collect", "first", "intercept", "observe"]
 """How a hook's implementations are called and their results combined."""
@@ -86,6 +88,17 @@ class Param:
         return f"Param({self.name!r})"
 
 
+class HookCall(Protocol[P, Out_co]):
+    """The type of ``manager.call.<hook>``: call it, or await ``.acall(...)``.
+
+    Both take the hook's parameters; the result type follows the hook's kind.
+    """
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Out_co: ...
+
+    def acall(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, Out_co]: ...
+
+
 @final
 class HookSpec(Generic[P, Out]):
     """A hook point: its name, parameters, kind and options.
@@ -107,7 +120,7 @@ class HookSpec(Generic[P, Out]):
         function: the declaring function, for class-declared specs.
     """
 
-    __slots__ = ("attribute", "doc", "function", "historic", "kind", "name", "params", "policy")
+    __slots__ = ("attribute", "concurrent", "doc", "function", "historic", "kind", "name", "params", "policy")
 
     def __init__(
         self,
@@ -117,6 +130,7 @@ class HookSpec(Generic[P, Out]):
         kind: Kind = "collect",
         policy: ErrorPolicy | None = None,
         historic: bool = False,
+        concurrent: bool = False,
         doc: str | None = None,
         function: Callable[..., Any] | None = None,
     ) -> None:
@@ -125,6 +139,7 @@ class HookSpec(Generic[P, Out]):
         self.kind: Kind = kind
         self.policy: ErrorPolicy = policy or ("veto" if kind == "intercept" else "raise")
         self.historic = historic
+        self.concurrent = concurrent
         self.doc = doc
         self.function = function
         self.attribute = name
@@ -139,13 +154,22 @@ class HookSpec(Generic[P, Out]):
         kind: Kind = "collect",
         policy: ErrorPolicy | None = None,
         historic: bool = False,
+        concurrent: bool = False,
         doc: str | None = None,
     ) -> HookSpec[..., Any]:
         """Declare a spec by name and parameter names (seed 004's string hook points)."""
         if isinstance(params, str):
             msg = f"hook {name!r}: params must be a sequence of names, not the string {params!r}"
             raise SpecError(msg, hook=name)
-        return cls(name, (Param(p) for p in params), kind=kind, policy=policy, historic=historic, doc=doc)
+        return cls(
+            name,
+            (Param(p) for p in params),
+            kind=kind,
+            policy=policy,
+            historic=historic,
+            concurrent=concurrent,
+            doc=doc,
+        )
 
     @classmethod
     def from_function(
@@ -156,6 +180,7 @@ class HookSpec(Generic[P, Out]):
         kind: Kind = "collect",
         policy: ErrorPolicy | None = None,
         historic: bool = False,
+        concurrent: bool = False,
         drop_first: bool = True,
     ) -> HookSpec[..., Any]:
         """Build a spec from a declaring function (its first parameter, ``self``, dropped)."""
@@ -190,6 +215,7 @@ class HookSpec(Generic[P, Out]):
             kind=kind,
             policy=policy,
             historic=historic,
+            concurrent=concurrent,
             doc=inspect.getdoc(function),
             function=function,
         )
@@ -208,6 +234,12 @@ class HookSpec(Generic[P, Out]):
             msg = (
                 f"hook {self.name!r}: historic hooks replay past calls to late implementations, "
                 f"which only collect and observe hooks can do; this one is {self.kind}"
+            )
+            raise SpecError(msg, hook=self.name)
+        if self.concurrent and self.kind not in ("collect", "observe"):
+            msg = (
+                f"hook {self.name!r}: concurrent hooks await their implementations together, which only "
+                f"collect and observe hooks can do; this one is {self.kind}"
             )
             raise SpecError(msg, hook=self.name)
         seen: set[str] = set()
@@ -241,11 +273,12 @@ class HookSpec(Generic[P, Out]):
 
     def same_shape(self, other: HookSpec[..., Any]) -> bool:
         """Whether two specs of one name declare the same hook."""
-        return (self.params, self.kind, self.policy, self.historic) == (
+        return (self.params, self.kind, self.policy, self.historic, self.concurrent) == (
             other.params,
             other.kind,
             other.policy,
             other.historic,
+            other.concurrent,
         )
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -254,16 +287,15 @@ class HookSpec(Generic[P, Out]):
     @overload
     def __get__(self, obj: None, owner: type | None = None) -> HookSpec[P, Out]: ...
     @overload
-    def __get__(self, obj: object, owner: type | None = None) -> Callable[P, Out]: ...
-    def __get__(self, obj: object, owner: type | None = None) -> HookSpec[P, Out] | Callable[P, Out]:
+    def __get__(self, obj: object, owner: type | None = None) -> HookCall[P, Out]: ...
+    def __get__(self, obj: object, owner: type | None = None) -> HookSpec[P, Out] | HookCall[P, Out]:
         if obj is None:
             return self
         # A spec method read on an instance of its own class: its declaring
         # function, bound; hooks are called through ``manager.call``.
         if self.function is None:  # pragma: no cover - from_names specs are not descriptors
             return self
-        bound: Callable[P, Out] = self.function.__get__(obj, owner)
-        return bound
+        return cast("HookCall[P, Out]", self.function.__get__(obj, owner))
 
     def __repr__(self) -> str:
         return f"<HookSpec {self.signature_text()} kind={self.kind} policy={self.policy}>"
@@ -295,6 +327,7 @@ def hookspec(
     name: str | None = None,
     policy: Literal["raise", "isolate"] | None = None,
     historic: bool = False,
+    concurrent: bool = False,
 ) -> Callable[[Callable[Concatenate[Any, P], R | None]], HookSpec[P, list[R]]]: ...
 @overload
 def hookspec(
@@ -317,6 +350,7 @@ def hookspec(
     name: str | None = None,
     policy: Literal["raise", "isolate"] | None = None,
     historic: bool = False,
+    concurrent: bool = False,
 ) -> Callable[[Callable[Concatenate[Any, P], object]], HookSpec[P, None]]: ...
 def hookspec(
     function: Callable[..., Any] | None = None,
@@ -326,6 +360,7 @@ def hookspec(
     name: str | None = None,
     policy: ErrorPolicy | None = None,
     historic: bool = False,
+    concurrent: bool = False,
 ) -> HookSpec[..., Any] | _Decorator:
     """Declare a hook spec on a method of a spec class.
 
@@ -341,6 +376,9 @@ def hookspec(
         policy: the error policy; ``"veto"`` for intercept hooks, else ``"raise"``.
         historic: remember calls and replay them to implementations registered
             later (collect and observe hooks).
+        concurrent: an awaited call (``.acall``) awaits the implementations
+            together instead of in turn (collect and observe hooks); results
+            still come back in effective order.
 
     Raises:
         SpecError: the method's signature or the options cannot make a hook.
@@ -354,7 +392,7 @@ def hookspec(
     """
 
     def decorate(fn: Callable[..., Any]) -> HookSpec[..., Any]:
-        return HookSpec.from_function(fn, name=name, kind=kind, policy=policy, historic=historic)
+        return HookSpec.from_function(fn, name=name, kind=kind, policy=policy, historic=historic, concurrent=concurrent)
 
     if function is not None:
         return decorate(function)

@@ -40,3 +40,15 @@ o = HookManager(Optional)
 assert_type(o.call.maybe(a=1), list[dict[str, int]])  # None results are dropped from collect results
 for item in o.call.maybe(a=1):
     item.update({})
+
+
+async def awaited() -> None:
+    """Awaited calls are typed like sync ones."""
+    assert_type(await m.call.compute.acall(a=1, b=2), list[int])
+    assert_type(await m.call.pick.acall(a=1), str | None)
+    assert_type(await m.call.before.acall(task_id="t", tags=[]), DispatchResult)
+    assert_type(await m.call.after.acall(task_id="t"), None)
+    await m.call.compute.acall(a=1, c=2)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    await m.call.compute.acall(a="x", b=2)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    (await m.call.pick.acall(a=1)).upper()  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
+    m.call.compute.acall(a=1, b=2).append(3)  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
