@@ -260,6 +260,55 @@ def workloads() -> list[tuple[Kind, int, int]]:
     return plan
 
 
+# -- awaited calls --------------------------------------------------------------------------
+
+
+def awaited_times(counts: tuple[int, ...], *, rounds: int, calls: int) -> list[dict[str, float]]:
+    """An awaited collect call of async implementations against ``for f in fs: await f(a, b)``."""
+    import asyncio
+
+    def make_async(index: int) -> Callable[[int, int], Any]:
+        async def impl(a: int, b: int) -> int:
+            return index
+
+        return impl
+
+    async def measure_all() -> list[dict[str, float]]:
+        rows = []
+        for count in counts:
+            impls = [make_async(i) for i in range(count)]
+
+            async def loop(a: int, b: int, impls: list[Callable[[int, int], Any]] = impls) -> list[object]:
+                out = []
+                for f in impls:
+                    r = await f(a, b)
+                    if r is not None:
+                        out.append(r)
+                return out
+
+            manager = HookManager()
+            manager.add_spec("h", ["a", "b"])
+            for index, impl in enumerate(impls):
+                manager.register(types.SimpleNamespace(h=hookwise.hookimpl(impl)), name=f"p{index}")
+            relay: Any = manager.call
+            assert await relay.h.acall(a=1, b=2) == await loop(a=1, b=2)  # compiles the async caller
+            hooked = relay.h.acall
+            samples: dict[str, list[float]] = {"loop": [], "hookwise": []}
+            for _ in range(rounds):
+                for name, function in random.sample([("loop", loop), ("hookwise", hooked)], 2):
+                    start = time.perf_counter()
+                    for _ in range(calls):
+                        await function(a=1, b=2)
+                    samples[name].append((time.perf_counter() - start) / calls * 1e9)
+            loop_ns, hookwise_ns = statistics.median(samples["loop"]), statistics.median(samples["hookwise"])
+            rows.append(
+                {"impls": count, "loop_ns": loop_ns, "hookwise_ns": hookwise_ns, "ratio": hookwise_ns / loop_ns}
+            )
+        return rows
+
+    return asyncio.run(measure_all())
+
+
 # -- other figures --------------------------------------------------------------------------
 
 
@@ -367,6 +416,12 @@ def main(argv: list[str] | None = None) -> int:
     print("\nEach wrapper adds (collect, 10 implementations, 5 wrappers vs none):")
     for system, ns in wrapper_costs(rows).items():
         print(f"  {system}: {ns:.0f} ns")
+    print("\nAwaited collect call of async implementations vs `for f in fs: r = await f(a, b)`:")
+    for row in awaited_times((1, 10, 100), rounds=rounds, calls=2000 if args.quick else 20000):
+        print(
+            f"  {row['impls']:>3} impls: loop {row['loop_ns']:.0f} ns, hookwise {row['hookwise_ns']:.0f} ns "
+            f"({row['ratio']:.2f}x)"
+        )
     imports = import_times(5 if args.quick else 21)
     print(
         "\nimport time (fresh interpreter, median): "

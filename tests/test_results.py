@@ -145,3 +145,14 @@ def test_a_module_can_declare_specs() -> None:
     manager = HookManager()
     manager.add_specs(module)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     assert manager.hook_names == ["from_module"]
+
+
+def test_import_hookwise_leaves_heavy_modules_for_later() -> None:
+    """`import hookwise` stays fast: modules needed only at registration or on errors are imported there."""
+    import subprocess
+    import sys
+
+    heavy = ["asyncio", "difflib", "importlib.metadata", "inspect", "json", "logging", "threading"]
+    code = f"import sys, hookwise; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

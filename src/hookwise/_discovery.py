@@ -8,9 +8,7 @@
 
 from __future__ import annotations
 
-import logging
 import re
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -18,9 +16,15 @@ from hookwise._manager import HookManager, PluginInfo
 from hookwise.exceptions import DisabledPluginWarning, EntryPointError, EntryPointWarning, PluginValidationError
 
 if TYPE_CHECKING:
+    import logging
     from importlib.metadata import EntryPoint
 
-logger = logging.getLogger("hookwise")
+
+def _logger() -> logging.Logger:
+    import logging  # keep `import hookwise` fast
+
+    return logging.getLogger("hookwise")
+
 
 OnError: TypeAlias = Literal["raise", "warn"]
 
@@ -87,8 +91,10 @@ def load_entry_points(
         EntryPointError: an entry point failed to load or register (the
             original exception is chained).
     """
+    import warnings
     from importlib.metadata import entry_points
 
+    logger = _logger()
     disabled = {normalize(name): name for name in disable}
     if disabled:
         installed = _installed()
