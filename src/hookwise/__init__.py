@@ -26,7 +26,7 @@ from hookwise._results import (
     PatchConflict,
     Veto,
 )
-from hookwise._spec import ErrorPolicy, HookSpec, Kind, hookspec
+from hookwise._spec import ErrorPolicy, HookCall, HookSpec, Kind, hookspec
 from hookwise.exceptions import (
     DisabledPluginWarning,
     EntryPointError,
@@ -66,6 +66,7 @@ __all__ = [
     "EntryPointWarning",
     "ErrorPolicy",
     "Explanation",
+    "HookCall",
     "HookCallError",
     "HookCaller",
     "HookErrorGroup",
