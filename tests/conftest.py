@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["pytester"]  # runs a real pytest session to test hookwise's pytest plugin
+
 MakeDistribution = Callable[..., Path]
 
 

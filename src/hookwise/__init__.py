@@ -26,8 +26,11 @@ from hookwise._results import (
     PatchConflict,
     Veto,
 )
-from hookwise._spec import ErrorPolicy, HookCall, HookSpec, Kind, hookspec
+from hookwise._spec import ErrorPolicy, GuardrailOptions, HookCall, HookSpec, Kind, hookspec
+from hookwise._tracing import CallSpan, HookStats, ImplSpan, Monitor, TraceEvent, TraceRecorder
 from hookwise.exceptions import (
+    BudgetExceededError,
+    BudgetWarning,
     DisabledPluginWarning,
     EntryPointError,
     EntryPointWarning,
@@ -39,6 +42,7 @@ from hookwise.exceptions import (
     OperationVetoed,
     OrderCycleError,
     PluginValidationError,
+    ReentrancyError,
     RegistrationError,
     SpecError,
 )
@@ -59,13 +63,17 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Allow",
+    "BudgetExceededError",
+    "BudgetWarning",
     "CallRecord",
+    "CallSpan",
     "DisabledPluginWarning",
     "DispatchResult",
     "EntryPointError",
     "EntryPointWarning",
     "ErrorPolicy",
     "Explanation",
+    "GuardrailOptions",
     "HookCall",
     "HookCallError",
     "HookCaller",
@@ -76,9 +84,12 @@ __all__ = [
     "HookResult",
     "HookResultError",
     "HookSpec",
+    "HookStats",
     "HookwiseError",
     "HookwiseWarning",
+    "ImplSpan",
     "Kind",
+    "Monitor",
     "OperationVetoed",
     "OrderCycleError",
     "OrderEntry",
@@ -86,8 +97,11 @@ __all__ = [
     "PatchConflict",
     "PluginInfo",
     "PluginValidationError",
+    "ReentrancyError",
     "RegistrationError",
     "SpecError",
+    "TraceEvent",
+    "TraceRecorder",
     "Veto",
     "__version__",
     "hookimpl",

@@ -239,11 +239,13 @@ def build_caller(
     provenance: bool = False,
     history: list[dict[str, Any]] | None = None,
     is_async: bool = False,
+    functions: Sequence[Callable[..., Any]] | None = None,
 ) -> Callable[..., Any]:
     """Compile the caller of one hook for its implementations and wrappers, in effective order.
 
     ``history``, for historic hooks, is the list each call's arguments are appended to.
-    ``is_async`` builds the ``async def`` caller.
+    ``is_async`` builds the ``async def`` caller. ``functions``, if given,
+    replaces the implementations' functions one for one (instrumented stand-ins).
     """
     if not is_async and any(impl.is_async for impl in (*impls, *wrappers)):
         return _refuse_sync(spec, [impl for impl in (*impls, *wrappers) if impl.is_async])
@@ -258,7 +260,7 @@ def build_caller(
         "_hw_hist": history,
     }
     for index, impl in enumerate(impls):
-        namespace[f"_hw_f{index}"] = impl.function
+        namespace[f"_hw_f{index}"] = functions[index] if functions is not None else impl.function
         namespace[f"_hw_n{index}"] = impl.plugin_name
     for index, wrapper in enumerate(wrappers):
         namespace[f"_hw_w{index}"] = wrapper.function

@@ -10,13 +10,17 @@ from __future__ import annotations
 import types
 from _thread import RLock
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Generic, NamedTuple, ParamSpec, TypeVar, cast, final, overload
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, TypeVar, Unpack, cast, final, overload
 
 from hookwise._dispatch import build_caller
 from hookwise._impl import HookImpl, ImplOptions, Style, impl_options, validate
 from hookwise._order import Explanation, RegistrationOrder, explain, sort_impls
 from hookwise._results import CallRecord, DispatchResult, HookResult
-from hookwise._spec import ErrorPolicy, HookSpec, Kind, iter_specs
+from hookwise._spec import ErrorPolicy, GuardrailOptions, HookSpec, Kind, iter_specs
+
+if TYPE_CHECKING:
+    from hookwise._guardrails import Instrumentation, OnBudget
+    from hookwise._tracing import Monitor
 from hookwise.exceptions import HookCallError, PluginValidationError, RegistrationError, SpecError
 
 P = ParamSpec("P")
@@ -191,7 +195,32 @@ class HookCaller(Generic[P, Out]):
         ordered = self._order()
         plain = [i for i in ordered if not i.wrapper]
         wrappers = [i for i in ordered if i.wrapper]
-        return build_caller(self.spec, plain, wrappers, provenance=provenance, history=self._history, is_async=is_async)
+        setup = self._manager._instrumentation(self.spec)
+        if setup is None:  # the plain caller: nothing else on the call path
+            return build_caller(
+                self.spec, plain, wrappers, provenance=provenance, history=self._history, is_async=is_async
+            )
+        from hookwise._guardrails import instrument_call, instrument_impl  # only hooks that use them
+
+        functions = None
+        if setup.monitors or setup.budget is not None or setup.tracks_stack:
+            functions = [instrument_impl(self.spec, impl, setup) for impl in plain]
+        caller = build_caller(
+            self.spec,
+            plain,
+            wrappers,
+            provenance=provenance,
+            history=self._history,
+            is_async=is_async,
+            functions=functions,
+        )
+        return instrument_call(self.spec, caller, setup, is_async=is_async)
+
+    def _refresh(self) -> None:
+        """Recompile on the next call with the same implementations (monitors or guardrails changed)."""
+        self._provenance = {}
+        self._afn = self._astub
+        self._set(self._stub)
 
     def _compile(self, *, is_async: bool) -> Callable[..., Any]:
         with self._manager._lock:
@@ -283,6 +312,15 @@ class HookManager(Generic[S]):
         order: how implementations with equal band and priority are ordered:
             ``"fifo"`` (registration order, the default) or ``"lifo"`` (the
             latest registered runs first, as pluggy and Kedro do).
+        budget: seconds each implementation of every hook may take (seed 004:
+            0.1); a spec's own ``budget`` wins. ``None``: no budget, no timing.
+        on_budget: over budget, ``"warn"`` (a ``BudgetWarning``, the default),
+            ``"error"`` (``BudgetExceededError``, under the hook's error policy)
+            or ``"veto"`` (intercept hooks; others raise).
+        detect_reentry: raise ``ReentrancyError`` when a hook is called while
+            it is already running on the same call stack (a spec's
+            ``max_depth`` allows recursion on purpose). Costs a context-variable
+            update per call, so it is off by default.
 
     Registering and unregistering is thread-safe, and never disturbs calls
     running in other threads: each call uses the caller compiled before it
@@ -293,14 +331,51 @@ class HookManager(Generic[S]):
     """Typed access to the hooks: ``manager.call.<hook>(...)``."""
 
     @overload
-    def __init__(self: HookManager[T], specs: type[T], /, *, order: RegistrationOrder = "fifo") -> None: ...
+    def __init__(
+        self: HookManager[T],
+        specs: type[T],
+        /,
+        *,
+        order: RegistrationOrder = "fifo",
+        budget: float | None = None,
+        on_budget: OnBudget = "warn",
+        detect_reentry: bool = False,
+    ) -> None: ...
     @overload
-    def __init__(self: HookManager[object], specs: None = None, /, *, order: RegistrationOrder = "fifo") -> None: ...
-    def __init__(self, specs: type[Any] | None = None, /, *, order: RegistrationOrder = "fifo") -> None:
+    def __init__(
+        self: HookManager[object],
+        specs: None = None,
+        /,
+        *,
+        order: RegistrationOrder = "fifo",
+        budget: float | None = None,
+        on_budget: OnBudget = "warn",
+        detect_reentry: bool = False,
+    ) -> None: ...
+    def __init__(
+        self,
+        specs: type[Any] | None = None,
+        /,
+        *,
+        order: RegistrationOrder = "fifo",
+        budget: float | None = None,
+        on_budget: OnBudget = "warn",
+        detect_reentry: bool = False,
+    ) -> None:
         if order not in ("fifo", "lifo"):
             msg = f"order must be 'fifo' or 'lifo', not {order!r}"
             raise ValueError(msg)
+        if budget is not None and not budget > 0:
+            msg = f"budget must be a positive number of seconds, not {budget!r}"
+            raise ValueError(msg)
+        if on_budget not in ("warn", "error", "veto"):
+            msg = f"on_budget must be 'warn', 'error' or 'veto', not {on_budget!r}"
+            raise ValueError(msg)
         self.order: RegistrationOrder = order
+        self.budget = budget
+        self.on_budget: OnBudget = on_budget
+        self.detect_reentry = detect_reentry
+        self._monitors: list[tuple[Monitor, frozenset[str] | None]] = []
         self._relay = _Relay()
         self.call = cast("S", self._relay)
         self._lock = RLock()
@@ -311,6 +386,54 @@ class HookManager(Generic[S]):
         self._seq = 0
         if specs is not None:
             self.add_specs(specs)
+
+    # -- monitors and guardrails -------------------------------------------
+    def add_monitor(self, monitor: Monitor, *, hooks: Iterable[str] | None = None) -> Callable[[], None]:
+        """Call ``monitor`` with a :class:`TraceEvent` before and after each call and implementation.
+
+        Args:
+            monitor: a callable taking a ``TraceEvent`` (``TraceRecorder``, ``HookStats``, your own).
+            hooks: the hook names to monitor; all hooks, present and future, by default.
+
+        Returns:
+            a function that removes the monitor again.
+
+        Monitored hooks are recompiled with instrumentation; hooks without
+        monitors (or guardrails) keep their plain callers.
+        """
+        selected = None if hooks is None else frozenset(hooks)
+        with self._lock:
+            self._monitors.append((monitor, selected))
+            self._refresh_hooks(selected)
+
+        def remove() -> None:
+            self.remove_monitor(monitor)
+
+        return remove
+
+    def remove_monitor(self, monitor: Monitor) -> None:
+        """Stop calling a monitor; removing one that is not there does nothing."""
+        with self._lock:
+            kept = [(m, hooks) for m, hooks in self._monitors if m is not monitor]
+            removed = [hooks for m, hooks in self._monitors if m is monitor]
+            self._monitors = kept
+            for hooks in removed:
+                self._refresh_hooks(hooks)
+
+    def _refresh_hooks(self, hooks: frozenset[str] | None) -> None:
+        for name, caller in self._hooks.items():
+            if hooks is None or name in hooks:
+                caller._refresh()
+
+    def _instrumentation(self, spec: HookSpec[..., Any]) -> Instrumentation | None:
+        monitors = tuple(m for m, hooks in self._monitors if hooks is None or spec.name in hooks)
+        if not monitors and self.budget is None and not self.detect_reentry and not spec.instrumented:
+            return None  # the common case, decided without importing the guardrails
+        from hookwise._guardrails import Instrumentation
+
+        return Instrumentation.for_hook(
+            spec, monitors, budget=self.budget, on_budget=self.on_budget, detect_reentry=self.detect_reentry
+        )
 
     # -- specs -------------------------------------------------------------
     def add_specs(self, specs: type[T]) -> T:
@@ -344,8 +467,12 @@ class HookManager(Generic[S]):
         historic: bool = False,
         concurrent: bool = False,
         doc: str | None = None,
+        **options: Unpack[GuardrailOptions],
     ) -> HookSpec[..., Any]:
         """Declare a hook by name and parameter names (seed 004's string hook points).
+
+        ``options`` are the guardrails of :func:`hookspec`: ``budget``, ``on_budget``,
+        ``strict``, ``max_depth``.
 
         Example::
 
@@ -356,7 +483,7 @@ class HookManager(Generic[S]):
                 spec already declared under this name.
         """
         spec = HookSpec.from_names(
-            name, params, kind=kind, policy=policy, historic=historic, concurrent=concurrent, doc=doc
+            name, params, kind=kind, policy=policy, historic=historic, concurrent=concurrent, doc=doc, **options
         )
         with self._lock:
             return self._add(spec)

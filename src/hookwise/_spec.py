@@ -21,7 +21,9 @@ from typing import (
     ParamSpec,
     Protocol,
     TypeAlias,
+    TypedDict,
     TypeVar,
+    Unpack,
     cast,
     final,
     overload,
@@ -30,8 +32,8 @@ from typing import (
 from hookwise.exceptions import SpecError
 
 if TYPE_CHECKING:
+    from hookwise._guardrails import OnBudget
     from hookwise._results import DispatchResult
-
 P = ParamSpec("P")
 R = TypeVar("R")
 Out = TypeVar("Out")
@@ -120,7 +122,21 @@ class HookSpec(Generic[P, Out]):
         function: the declaring function, for class-declared specs.
     """
 
-    __slots__ = ("attribute", "concurrent", "doc", "function", "historic", "kind", "name", "params", "policy")
+    __slots__ = (
+        "attribute",
+        "budget",
+        "concurrent",
+        "doc",
+        "function",
+        "historic",
+        "kind",
+        "max_depth",
+        "name",
+        "on_budget",
+        "params",
+        "policy",
+        "strict",
+    )
 
     def __init__(
         self,
@@ -131,6 +147,10 @@ class HookSpec(Generic[P, Out]):
         policy: ErrorPolicy | None = None,
         historic: bool = False,
         concurrent: bool = False,
+        budget: float | None = None,
+        on_budget: OnBudget | None = None,
+        strict: bool = False,
+        max_depth: int | None = None,
         doc: str | None = None,
         function: Callable[..., Any] | None = None,
     ) -> None:
@@ -140,6 +160,10 @@ class HookSpec(Generic[P, Out]):
         self.policy: ErrorPolicy = policy or ("veto" if kind == "intercept" else "raise")
         self.historic = historic
         self.concurrent = concurrent
+        self.budget = budget
+        self.on_budget: OnBudget | None = on_budget
+        self.strict = strict
+        self.max_depth = max_depth
         self.doc = doc
         self.function = function
         self.attribute = name
@@ -153,23 +177,17 @@ class HookSpec(Generic[P, Out]):
         *,
         kind: Kind = "collect",
         policy: ErrorPolicy | None = None,
-        historic: bool = False,
-        concurrent: bool = False,
         doc: str | None = None,
+        **options: Any,
     ) -> HookSpec[..., Any]:
-        """Declare a spec by name and parameter names (seed 004's string hook points)."""
+        """Declare a spec by name and parameter names (seed 004's string hook points).
+
+        ``options`` are :class:`HookSpec`'s (``historic``, ``concurrent``, ``budget``, ...).
+        """
         if isinstance(params, str):
             msg = f"hook {name!r}: params must be a sequence of names, not the string {params!r}"
             raise SpecError(msg, hook=name)
-        return cls(
-            name,
-            (Param(p) for p in params),
-            kind=kind,
-            policy=policy,
-            historic=historic,
-            concurrent=concurrent,
-            doc=doc,
-        )
+        return cls(name, (Param(p) for p in params), kind=kind, policy=policy, doc=doc, **options)
 
     @classmethod
     def from_function(
@@ -179,9 +197,8 @@ class HookSpec(Generic[P, Out]):
         name: str | None = None,
         kind: Kind = "collect",
         policy: ErrorPolicy | None = None,
-        historic: bool = False,
-        concurrent: bool = False,
         drop_first: bool = True,
+        **options: Any,
     ) -> HookSpec[..., Any]:
         """Build a spec from a declaring function (its first parameter, ``self``, dropped)."""
         import inspect
@@ -214,10 +231,9 @@ class HookSpec(Generic[P, Out]):
             converted,
             kind=kind,
             policy=policy,
-            historic=historic,
-            concurrent=concurrent,
             doc=inspect.getdoc(function),
             function=function,
+            **options,
         )
 
     def _check(self) -> None:
@@ -235,6 +251,18 @@ class HookSpec(Generic[P, Out]):
                 f"hook {self.name!r}: historic hooks replay past calls to late implementations, "
                 f"which only collect and observe hooks can do; this one is {self.kind}"
             )
+            raise SpecError(msg, hook=self.name)
+        if self.budget is not None and not self.budget > 0:
+            msg = f"hook {self.name!r}: budget must be a positive number of seconds, not {self.budget!r}"
+            raise SpecError(msg, hook=self.name)
+        if self.on_budget not in (None, "warn", "error", "veto"):
+            msg = f"hook {self.name!r}: on_budget {self.on_budget!r} is not one of warn, error, veto"
+            raise SpecError(msg, hook=self.name)
+        if self.on_budget == "veto" and self.kind != "intercept":
+            msg = f"hook {self.name!r}: on_budget='veto' needs an intercept hook, and this one is {self.kind}"
+            raise SpecError(msg, hook=self.name)
+        if self.max_depth is not None and self.max_depth < 1:
+            msg = f"hook {self.name!r}: max_depth must be at least 1, not {self.max_depth!r}"
             raise SpecError(msg, hook=self.name)
         if self.concurrent and self.kind not in ("collect", "observe"):
             msg = (
@@ -256,6 +284,11 @@ class HookSpec(Generic[P, Out]):
             seen.add(p.name)
 
     @property
+    def instrumented(self) -> bool:
+        """Whether the spec itself asks for guardrails (a budget, a strict context, a depth)."""
+        return self.budget is not None or self.strict or self.max_depth is not None
+
+    @property
     def param_names(self) -> tuple[str, ...]:
         """The names of the parameters, in order."""
         return tuple(p.name for p in self.params)
@@ -273,12 +306,19 @@ class HookSpec(Generic[P, Out]):
 
     def same_shape(self, other: HookSpec[..., Any]) -> bool:
         """Whether two specs of one name declare the same hook."""
-        return (self.params, self.kind, self.policy, self.historic, self.concurrent) == (
-            other.params,
-            other.kind,
-            other.policy,
-            other.historic,
-            other.concurrent,
+        return self._options() == other._options()
+
+    def _options(self) -> tuple[object, ...]:
+        return (
+            self.params,
+            self.kind,
+            self.policy,
+            self.historic,
+            self.concurrent,
+            self.budget,
+            self.on_budget,
+            self.strict,
+            self.max_depth,
         )
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -315,6 +355,19 @@ def iter_specs(namespace: object) -> list[HookSpec[..., Any]]:
     return list(found.values())
 
 
+class GuardrailOptions(TypedDict, total=False):
+    """The guardrail options every :func:`hookspec` accepts."""
+
+    budget: float | None
+    """Seconds each implementation may take (seed 004: 0.1); ``None`` uses the manager's."""
+    on_budget: OnBudget | None
+    """Over budget: ``"warn"`` (``BudgetWarning``), ``"error"`` (``BudgetExceededError``), ``"veto"`` (intercept)."""
+    strict: bool
+    """Arguments must be primitive data (seed 004's rule for contexts), checked at each call."""
+    max_depth: int | None
+    """How many times the hook may run on one call stack; detects hooks that call each other in a loop."""
+
+
 _Decorator: TypeAlias = Callable[[Callable[..., Any]], HookSpec[..., Any]]
 
 
@@ -328,6 +381,7 @@ def hookspec(
     policy: Literal["raise", "isolate"] | None = None,
     historic: bool = False,
     concurrent: bool = False,
+    **options: Unpack[GuardrailOptions],
 ) -> Callable[[Callable[Concatenate[Any, P], R | None]], HookSpec[P, list[R]]]: ...
 @overload
 def hookspec(
@@ -335,6 +389,7 @@ def hookspec(
     kind: Literal["first"],
     name: str | None = None,
     policy: Literal["raise", "isolate"] | None = None,
+    **options: Unpack[GuardrailOptions],
 ) -> Callable[[Callable[Concatenate[Any, P], R | None]], HookSpec[P, R | None]]: ...
 @overload
 def hookspec(
@@ -342,6 +397,7 @@ def hookspec(
     kind: Literal["intercept"],
     name: str | None = None,
     policy: ErrorPolicy | None = None,
+    **options: Unpack[GuardrailOptions],
 ) -> Callable[[Callable[Concatenate[Any, P], object]], HookSpec[P, DispatchResult]]: ...
 @overload
 def hookspec(
@@ -351,6 +407,7 @@ def hookspec(
     policy: Literal["raise", "isolate"] | None = None,
     historic: bool = False,
     concurrent: bool = False,
+    **options: Unpack[GuardrailOptions],
 ) -> Callable[[Callable[Concatenate[Any, P], object]], HookSpec[P, None]]: ...
 def hookspec(
     function: Callable[..., Any] | None = None,
@@ -361,6 +418,7 @@ def hookspec(
     policy: ErrorPolicy | None = None,
     historic: bool = False,
     concurrent: bool = False,
+    **options: Unpack[GuardrailOptions],
 ) -> HookSpec[..., Any] | _Decorator:
     """Declare a hook spec on a method of a spec class.
 
@@ -379,6 +437,8 @@ def hookspec(
         concurrent: an awaited call (``.acall``) awaits the implementations
             together instead of in turn (collect and observe hooks); results
             still come back in effective order.
+        options: guardrails: ``budget``, ``on_budget``, ``strict``, ``max_depth``
+            (see :class:`GuardrailOptions`).
 
     Raises:
         SpecError: the method's signature or the options cannot make a hook.
@@ -392,7 +452,9 @@ def hookspec(
     """
 
     def decorate(fn: Callable[..., Any]) -> HookSpec[..., Any]:
-        return HookSpec.from_function(fn, name=name, kind=kind, policy=policy, historic=historic, concurrent=concurrent)
+        return HookSpec.from_function(
+            fn, name=name, kind=kind, policy=policy, historic=historic, concurrent=concurrent, **options
+        )
 
     if function is not None:
         return decorate(function)

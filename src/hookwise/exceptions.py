@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "BudgetExceededError",
+    "BudgetWarning",
     "DisabledPluginWarning",
     "EntryPointError",
     "EntryPointWarning",
@@ -23,6 +25,7 @@ __all__ = [
     "OperationVetoed",
     "OrderCycleError",
     "PluginValidationError",
+    "ReentrancyError",
     "RegistrationError",
     "SpecError",
 ]
@@ -139,6 +142,39 @@ class HookResultError(HookwiseError, TypeError):
         self.hook = hook
 
 
+class BudgetExceededError(HookwiseError, TimeoutError):
+    """An implementation ran over its hook's time budget (``on_budget="error"``).
+
+    It is raised as the implementation's own exception, so the hook's error
+    policy applies (an intercept hook's ``veto`` policy turns it into a veto).
+
+    Attributes:
+        plugin: the slow plugin.
+        hook: the hook.
+        duration: how long the implementation took, in seconds.
+    """
+
+    def __init__(self, message: str, *, plugin: str, hook: str, duration: float) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.hook = hook
+        self.duration = duration
+
+
+class ReentrancyError(HookwiseError, RecursionError):
+    """A hook was called again while it was running further up the same call stack.
+
+    Attributes:
+        hook: the re-entered hook.
+        chain: the hooks on the call stack, outermost first, ending with the re-entered one.
+    """
+
+    def __init__(self, message: str, *, hook: str, chain: Sequence[str]) -> None:
+        super().__init__(message)
+        self.hook = hook
+        self.chain = tuple(chain)
+
+
 class OperationVetoed(HookwiseError):
     """An operation was vetoed by an intercept hook.
 
@@ -218,6 +254,22 @@ class HookErrorGroup(ExceptionGroup[Exception]):
 
 class HookwiseWarning(UserWarning):
     """Base class of the warnings hookwise issues."""
+
+
+class BudgetWarning(HookwiseWarning):
+    """An implementation ran over its hook's time budget (``on_budget="warn"``, the default).
+
+    Attributes:
+        plugin: the slow plugin.
+        hook: the hook.
+        duration: how long the implementation took, in seconds.
+    """
+
+    def __init__(self, message: str, *, plugin: str, hook: str, duration: float) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.hook = hook
+        self.duration = duration
 
 
 class DisabledPluginWarning(HookwiseWarning):

@@ -1,0 +1,56 @@
+"""The ``hookwise`` pytest plugin (entry point ``pytest11``): hookwise.testing's helpers as fixtures.
+
+- ``hookwise_recorder``: a :class:`hookwise.testing.CallRecorder`; ``hookwise_recorder.watch(manager)``
+  records a manager's calls until the test ends.
+- ``hookwise_manager``: a factory, ``hookwise_manager(Specs, plugin, ...)``, for fresh managers
+  that ``hookwise_recorder`` watches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from hookwise._manager import HookManager
+from hookwise.testing import CallRecorder, fresh_manager
+
+
+class WatchingRecorder(CallRecorder):
+    """A recorder that can watch several managers, and stops watching them after the test."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._removers: list[Callable[[], None]] = []
+
+    def watch(self, manager: HookManager[Any], hooks: list[str] | None = None) -> WatchingRecorder:
+        """Record ``manager``'s calls (all hooks, or the ones named) for the rest of the test."""
+        self._removers.append(manager.add_monitor(self, hooks=hooks))
+        return self
+
+    def close(self) -> None:
+        """Stop watching every manager."""
+        for remove in self._removers:
+            remove()
+        self._removers.clear()
+
+
+@pytest.fixture
+def hookwise_recorder() -> Iterator[WatchingRecorder]:
+    """A call recorder for hookwise managers; ``hookwise_recorder.watch(manager)`` starts recording."""
+    recorder = WatchingRecorder()
+    yield recorder
+    recorder.close()
+
+
+@pytest.fixture
+def hookwise_manager(hookwise_recorder: WatchingRecorder) -> Callable[..., HookManager[Any]]:
+    """``hookwise_manager(Specs, *plugins, **options)``: a fresh manager, watched by ``hookwise_recorder``."""
+
+    def make(specs: type[Any] | None = None, /, *plugins: object, **options: Any) -> HookManager[Any]:
+        manager = fresh_manager(specs, *plugins, **options)
+        hookwise_recorder.watch(manager)
+        return manager
+
+    return make

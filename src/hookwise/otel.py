@@ -1,0 +1,87 @@
+"""OpenTelemetry for hooks: a span per hook call and per implementation (``pip install hookwise[otel]``).
+
+Example::
+
+    from hookwise.otel import OpenTelemetryMonitor
+
+    manager.add_monitor(OpenTelemetryMonitor())   # uses the global tracer provider
+
+Each call is a span named ``hook <name>``, a child of the span current when the
+hook was called (or of the call it runs inside); each implementation is a child
+span ``hook <name> / <plugin>``. Attributes: ``hookwise.hook``, ``hookwise.kind``,
+``hookwise.plugin``, ``hookwise.outcome``, and for intercept hooks
+``hookwise.vetoed``, ``hookwise.vetoed_by`` and ``hookwise.patched_keys``.
+Exceptions are recorded on the span, whose status is then an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
+from hookwise._results import DispatchResult, Patch, Veto
+from hookwise._tracing import TraceEvent, outcome_of
+
+__all__ = ["OpenTelemetryMonitor"]
+
+
+class OpenTelemetryMonitor:
+    """A monitor that emits OpenTelemetry spans for hook calls and implementations.
+
+    Args:
+        tracer: the tracer to use; by default ``trace.get_tracer("hookwise")``.
+    """
+
+    def __init__(self, tracer: trace.Tracer | None = None) -> None:
+        self.tracer = tracer or trace.get_tracer("hookwise")
+        self._calls: dict[int, trace.Span] = {}
+        self._impls: dict[tuple[int, str], trace.Span] = {}
+
+    def __call__(self, event: TraceEvent) -> None:
+        if event.phase == "call_start":
+            parent = self._calls.get(event.parent_id) if event.parent_id is not None else None
+            context = trace.set_span_in_context(parent) if parent is not None else otel_context.get_current()
+            attributes = {"hookwise.hook": event.hook, "hookwise.kind": event.kind}
+            self._calls[event.call_id] = self.tracer.start_span(
+                f"hook {event.hook}", context=context, attributes=attributes
+            )
+        elif event.phase == "impl_start":
+            call = self._calls.get(event.call_id)
+            if call is None:
+                return
+            attributes = {
+                "hookwise.hook": event.hook,
+                "hookwise.kind": event.kind,
+                "hookwise.plugin": event.plugin or "",
+            }
+            span = self.tracer.start_span(
+                f"hook {event.hook} / {event.plugin}", context=trace.set_span_in_context(call), attributes=attributes
+            )
+            self._impls[(event.call_id, event.plugin or "")] = span
+        elif event.phase == "impl_end":
+            impl = self._impls.pop((event.call_id, event.plugin or ""), None)
+            if impl is not None:
+                _finish(impl, event.result, event.error)
+        else:
+            call = self._calls.pop(event.call_id, None)
+            if call is not None:
+                _finish(call, event.result, event.error)
+
+
+def _finish(span: trace.Span, result: Any, error: BaseException | None) -> None:
+    span.set_attribute("hookwise.outcome", outcome_of(result, error))
+    if isinstance(result, DispatchResult):
+        span.set_attribute("hookwise.vetoed", result.vetoed)
+        if result.vetoed_by is not None:
+            span.set_attribute("hookwise.vetoed_by", result.vetoed_by)
+        span.set_attribute("hookwise.patched_keys", sorted(result.patches))
+    elif isinstance(result, Veto):
+        span.set_attribute("hookwise.vetoed", True)
+    elif isinstance(result, Patch):
+        span.set_attribute("hookwise.patched_keys", sorted(result.data))
+    if error is not None:
+        span.record_exception(error)
+        span.set_status(trace.Status(trace.StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+    span.end()

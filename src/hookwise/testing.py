@@ -1,0 +1,141 @@
+"""Helpers for testing plugins and hosts: a fresh manager, a call recorder, assertions.
+
+For plugin authors::
+
+    from hookwise.testing import CallRecorder, fresh_manager
+
+    def test_budget_vetoes_over_budget_owners() -> None:
+        hooks = fresh_manager(TodoHooks, BudgetPlugin(over_budget={"ann"}))
+        recorder = CallRecorder.attach(hooks)
+        result = hooks.call.before_complete_task(task_id="t", owner_id="ann", actor_id="ann")
+        assert_vetoed(result, by="BudgetPlugin", reason="over budget")
+        recorder.assert_called("before_complete_task", owner_id="ann")
+
+With pytest, the same helpers are fixtures (``hookwise_recorder``) through the
+``hookwise`` pytest plugin, installed with hookwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, overload
+
+from hookwise._manager import HookManager
+from hookwise._results import DispatchResult
+from hookwise._tracing import TraceEvent, TraceRecorder
+
+__all__ = ["CallRecorder", "assert_allowed", "assert_patched", "assert_vetoed", "fresh_manager"]
+
+S = TypeVar("S")
+
+
+@overload
+def fresh_manager(specs: type[S], /, *plugins: object, **options: Any) -> HookManager[S]: ...
+@overload
+def fresh_manager(specs: None = None, /, *plugins: object, **options: Any) -> HookManager[object]: ...
+def fresh_manager(specs: type[Any] | None = None, /, *plugins: object, **options: Any) -> HookManager[Any]:
+    """A new manager for ``specs`` with ``plugins`` registered, in order; ``options`` go to :class:`HookManager`."""
+    manager: HookManager[Any] = HookManager(specs, **options) if specs is not None else HookManager(**options)
+    for plugin in plugins:
+        manager.register(plugin)
+    return manager
+
+
+class CallRecorder(TraceRecorder):
+    """A :class:`~hookwise.TraceRecorder` with assertions for tests.
+
+    Attach it with :meth:`attach` (or ``manager.add_monitor(recorder)``); it
+    records every call of the hooks it watches, with each implementation's run.
+    """
+
+    @classmethod
+    def attach(cls, manager: HookManager[Any], hooks: Sequence[str] | None = None) -> CallRecorder:
+        """A recorder monitoring ``manager`` (all hooks, or the ones named)."""
+        recorder = cls()
+        manager.add_monitor(recorder, hooks=hooks)
+        return recorder
+
+    def __call__(self, event: TraceEvent) -> None:
+        super().__call__(event)
+
+    def calls_of(self, hook: str) -> list[dict[str, Any]]:
+        """The arguments of every recorded call of ``hook``, in order (nested calls included)."""
+        return [call.arguments for call in self._all_calls() if call.hook == hook]
+
+    def plugins_called(self, hook: str, call: int = -1) -> list[str]:
+        """The plugins whose implementations ran in one call of ``hook`` (the last by default), in order."""
+        calls = [c for c in self._all_calls() if c.hook == hook]
+        if not calls:
+            msg = f"hook {hook!r} was not called (recorded: {sorted({c.hook for c in self._all_calls()}) or 'nothing'})"
+            raise AssertionError(msg)
+        return [impl.plugin for impl in calls[call].impls]
+
+    def assert_called(self, hook: str, times: int | None = None, **arguments: Any) -> None:
+        """Assert ``hook`` was called (``times`` times), at least once with ``arguments`` among its arguments."""
+        calls = self.calls_of(hook)
+        if times is not None and len(calls) != times:
+            msg = f"hook {hook!r} was called {len(calls)} time(s), expected {times}"
+            raise AssertionError(msg)
+        if not calls:
+            msg = f"hook {hook!r} was not called"
+            raise AssertionError(msg)
+        if arguments and not any(all(call.get(k) == v for k, v in arguments.items()) for call in calls):
+            msg = f"hook {hook!r} was never called with {arguments!r}; its calls: {calls!r}"
+            raise AssertionError(msg)
+
+    def assert_not_called(self, hook: str) -> None:
+        """Assert ``hook`` was not called."""
+        calls = self.calls_of(hook)
+        if calls:
+            msg = f"hook {hook!r} was called {len(calls)} time(s): {calls!r}"
+            raise AssertionError(msg)
+
+    def assert_order(self, hook: str, plugins: Sequence[str], call: int = -1) -> None:
+        """Assert the plugins that ran in one call of ``hook`` (the last by default), in order."""
+        ran = self.plugins_called(hook, call)
+        if ran != list(plugins):
+            msg = f"hook {hook!r} ran {ran}, expected {list(plugins)}"
+            raise AssertionError(msg)
+
+    def _all_calls(self) -> list[Any]:
+        found: list[Any] = []
+        stack = list(reversed(self.calls))
+        while stack:
+            call = stack.pop()
+            found.append(call)
+            stack.extend(reversed(call.children))
+        return sorted(found, key=lambda c: c.start)
+
+
+def assert_vetoed(result: DispatchResult, *, by: str | None = None, reason: str | None = None) -> None:
+    """Assert an intercept result was vetoed (by plugin ``by``; with ``reason`` in its reason)."""
+    if not result.vetoed:
+        msg = f"hook {result.hook!r} was not vetoed (patches: {dict(result.patches)!r})"
+        raise AssertionError(msg)
+    if by is not None and result.vetoed_by != by:
+        msg = f"hook {result.hook!r} was vetoed by {result.vetoed_by!r}, expected {by!r} (reason: {result.reason!r})"
+        raise AssertionError(msg)
+    if reason is not None and reason not in (result.reason or ""):
+        msg = f"hook {result.hook!r} was vetoed with reason {result.reason!r}, expected it to contain {reason!r}"
+        raise AssertionError(msg)
+
+
+def assert_allowed(result: DispatchResult) -> None:
+    """Assert an intercept result was not vetoed."""
+    if result.vetoed:
+        msg = f"hook {result.hook!r} was vetoed by {result.vetoed_by!r}: {result.reason}"
+        raise AssertionError(msg)
+
+
+def assert_patched(result: DispatchResult, patches: Mapping[str, Any], *, by: str | None = None) -> None:
+    """Assert an intercept result patched these keys to these values (each by plugin ``by``, if given)."""
+    for key, value in patches.items():
+        if key not in result.patches:
+            msg = f"hook {result.hook!r} did not patch {key!r} (patched: {dict(result.patches)!r})"
+            raise AssertionError(msg)
+        if result.patches[key] != value:
+            msg = f"hook {result.hook!r} patched {key!r} to {result.patches[key]!r}, expected {value!r}"
+            raise AssertionError(msg)
+        if by is not None and result.patched_by[key] != by:
+            msg = f"hook {result.hook!r}: {key!r} was patched by {result.patched_by[key]!r}, expected {by!r}"
+            raise AssertionError(msg)

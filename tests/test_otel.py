@@ -1,0 +1,84 @@
+"""hookwise.otel: spans per hook call and implementation, checked with the SDK's in-memory exporter."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
+
+from hookwise import HookManager, Patch, Veto, hookimpl, hookspec
+from hookwise.otel import OpenTelemetryMonitor
+
+
+class Specs:
+    @hookspec(kind="intercept")
+    def before_save(self, title: str) -> None: ...
+
+    @hookspec
+    def labels(self, title: str) -> str:
+        raise NotImplementedError
+
+
+class Tagger:
+    @hookimpl(priority=1)
+    def before_save(self, title: str) -> Patch:
+        return Patch({"title": title.upper()})
+
+    @hookimpl
+    def labels(self) -> str:
+        raise RuntimeError("label service down")
+
+
+class Guard:
+    @hookimpl(priority=2)
+    def before_save(self) -> Veto:
+        return Veto("read only")
+
+
+@pytest.fixture
+def exporter() -> InMemorySpanExporter:
+    return InMemorySpanExporter()
+
+
+def manager(exporter: InMemorySpanExporter) -> HookManager[Specs]:
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    hooks = HookManager(Specs)
+    hooks.register(Tagger())
+    hooks.register(Guard())
+    hooks.add_monitor(OpenTelemetryMonitor(provider.get_tracer("test")))
+    return hooks
+
+
+def test_a_span_per_call_and_per_implementation_with_attributes(exporter: InMemorySpanExporter) -> None:
+    manager(exporter).call.before_save(title="x")
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    assert set(spans) == {"hook before_save", "hook before_save / Tagger", "hook before_save / Guard"}
+    call = spans["hook before_save"]
+    assert dict(call.attributes or {}) == {
+        "hookwise.hook": "before_save",
+        "hookwise.kind": "intercept",
+        "hookwise.outcome": "vetoed",
+        "hookwise.vetoed": True,
+        "hookwise.vetoed_by": "Guard",
+        "hookwise.patched_keys": ("title",),
+    }
+    tagger = spans["hook before_save / Tagger"]
+    parent = tagger.parent
+    assert parent is not None
+    assert parent.span_id == call.context.span_id
+    assert (tagger.attributes or {})["hookwise.plugin"] == "Tagger"
+    assert (tagger.attributes or {})["hookwise.patched_keys"] == ("title",)
+    assert (spans["hook before_save / Guard"].attributes or {})["hookwise.vetoed"] is True
+
+
+def test_exceptions_are_recorded_and_mark_the_span_as_an_error(exporter: InMemorySpanExporter) -> None:
+    with pytest.raises(RuntimeError):
+        manager(exporter).call.labels(title="x")
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    impl = spans["hook labels / Tagger"]
+    assert impl.status.status_code == StatusCode.ERROR
+    assert impl.events[0].name == "exception"
+    assert spans["hook labels"].status.status_code == StatusCode.ERROR

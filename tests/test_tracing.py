@@ -1,0 +1,209 @@
+"""Monitors, the trace recorder (text, JSON, HTML timeline) and statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from hookwise import HookManager, HookStats, Patch, TraceEvent, TraceRecorder, Veto, hookimpl, hookspec
+
+
+class Specs:
+    @hookspec(kind="intercept")
+    def before_save(self, title: str) -> None: ...
+
+    @hookspec
+    def labels(self, title: str) -> str:
+        raise NotImplementedError
+
+
+class Tagger:
+    @hookimpl(priority=1)
+    def before_save(self, title: str) -> Patch:
+        return Patch({"title": title.strip()})
+
+    @hookimpl
+    def labels(self, title: str) -> str:
+        return "work"
+
+
+class Guard:
+    def __init__(self, hooks: HookManager[Specs]) -> None:
+        self.hooks = hooks
+
+    @hookimpl(priority=2)
+    def before_save(self, title: str) -> Veto | None:
+        labels = self.hooks.call.labels(title=title)  # a hook called inside a hook: a nested call
+        return Veto("no work on weekends") if "work" in labels else None
+
+
+def traced() -> tuple[HookManager[Specs], TraceRecorder]:
+    hooks = HookManager(Specs)
+    hooks.register(Tagger())
+    hooks.register(Guard(hooks))
+    recorder = TraceRecorder()
+    hooks.add_monitor(recorder)
+    return hooks, recorder
+
+
+def test_monitors_see_every_call_and_implementation_with_arguments_outcome_and_duration() -> None:
+    hooks = HookManager(Specs)
+    hooks.register(Tagger())
+    events: list[TraceEvent] = []
+    hooks.add_monitor(events.append)
+    hooks.call.before_save(title=" x ")
+    assert [(e.phase, e.plugin) for e in events] == [
+        ("call_start", None),
+        ("impl_start", "Tagger"),
+        ("impl_end", "Tagger"),
+        ("call_end", None),
+    ]
+    start, impl_start, impl_end, end = events
+    assert start.arguments == {"title": " x "}
+    assert impl_start.arguments == {"title": " x "}
+    assert impl_end.result == Patch({"title": "x"})
+    assert impl_end.duration is not None
+    assert impl_end.duration >= 0
+    assert end.result.patches == {"title": "x"}
+    assert {e.call_id for e in events} == {start.call_id}
+    assert {e.kind for e in events} == {"intercept"}
+
+
+def test_the_recorder_nests_calls_made_inside_implementations() -> None:
+    hooks, recorder = traced()
+    result = hooks.call.before_save(title=" report ")
+    assert result.vetoed
+    (call,) = recorder.calls
+    assert (call.hook, call.outcome, [i.plugin for i in call.impls]) == ("before_save", "vetoed", ["Tagger", "Guard"])
+    (nested,) = call.children
+    assert (nested.hook, nested.arguments, nested.result) == ("labels", {"title": "report"}, ["work"])
+    lines = recorder.format().splitlines()
+    assert lines[0].startswith("before_save(title=' report ') ")
+    assert lines[0].endswith("vetoed by 'Guard': no work on weekends")
+    assert lines[1].startswith("  - Tagger ")
+    assert lines[1].endswith("patched: {'title': 'report'}")
+    assert lines[2].startswith("  - Guard ")
+    assert lines[2].endswith("vetoed: no work on weekends")
+    assert lines[3].startswith("  labels(title='report') ")
+    assert lines[4].startswith("    - Tagger ")
+    assert lines[4].endswith("returned 'work'")
+
+
+def test_the_trace_as_json() -> None:
+    hooks, recorder = traced()
+    hooks.call.before_save(title="x")
+    data = json.loads(recorder.to_json())
+    (call,) = data["calls"]
+    assert call["hook"] == "before_save"
+    assert (call["vetoed_by"], call["reason"], call["patched"]) == ("Guard", "no work on weekends", {"title": "Tagger"})
+    assert [impl["plugin"] for impl in call["implementations"]] == ["Tagger", "Guard"]
+    assert call["calls"][0]["hook"] == "labels"
+    assert call["start_ms"] == 0.0
+
+
+def test_the_trace_as_an_html_timeline() -> None:
+    hooks, recorder = traced()
+    hooks.call.before_save(title="<b>")
+    page = recorder.to_html(title="a <trace>")
+    assert page.startswith("<!doctype html>")
+    assert "<svg" in page
+    assert page.count("<rect") >= 5
+    assert "<title>a &lt;trace&gt;</title>" in page
+    assert "title = &#x27;&lt;b&gt;&#x27;" in page  # arguments are escaped
+    assert "http" not in page.replace("http://www.w3.org/2000/svg", "")  # self-contained: nothing fetched
+
+
+def test_errors_are_recorded() -> None:
+    class Broken:
+        @hookimpl
+        def labels(self) -> str:
+            raise KeyError("gone")
+
+    hooks = HookManager(Specs)
+    hooks.register(Broken())
+    recorder = TraceRecorder()
+    hooks.add_monitor(recorder)
+    with contextlib.suppress(KeyError):
+        hooks.call.labels(title="x")
+    (call,) = recorder.calls
+    assert (call.outcome, call.impls[0].outcome) == ("raised", "raised")
+    assert recorder.format().splitlines()[1].endswith("raised: KeyError: 'gone'")
+    assert json.loads(recorder.to_json())["calls"][0]["error"] == "KeyError: 'gone'"
+
+
+def test_monitors_can_watch_some_hooks_and_be_removed() -> None:
+    hooks = HookManager(Specs)
+    hooks.register(Tagger())
+    events: list[TraceEvent] = []
+    remove = hooks.add_monitor(events.append, hooks=["labels"])
+    hooks.call.before_save(title="x")
+    hooks.call.labels(title="x")
+    assert {e.hook for e in events} == {"labels"}
+    remove()
+    hooks.call.labels(title="x")
+    assert len(events) == 4
+    hooks.remove_monitor(events.append)  # removing again does nothing
+
+
+def test_awaited_calls_are_traced_too() -> None:
+    class AsyncLabels:
+        @hookimpl
+        async def labels(self) -> str:
+            return "async"
+
+    hooks = HookManager(Specs)
+    hooks.register(AsyncLabels())
+    recorder = TraceRecorder()
+    hooks.add_monitor(recorder)
+    assert asyncio.run(hooks.call.labels.acall(title="x")) == ["async"]
+    assert [i.plugin for i in recorder.calls[0].impls] == ["AsyncLabels"]
+
+
+def test_handlers_registered_by_name_report_their_context() -> None:
+    hooks = HookManager()
+    hooks.add_spec("todos.before", ["task_id"], kind="intercept")
+    hooks.register("todos.before", lambda context: None, name="h")
+    events: list[TraceEvent] = []
+    hooks.add_monitor(events.append)
+    hooks.dispatch("todos.before", {"task_id": 7})
+    assert dict(events[1].arguments or {}) == {"task_id": 7}
+
+
+def test_statistics_count_calls_and_time_per_hook_and_plugin() -> None:
+    hooks, _ = traced()
+    stats = HookStats()
+    hooks.add_monitor(stats)
+    for _ in range(3):
+        hooks.call.before_save(title="x")
+    assert stats.hooks["before_save"][0] == 3
+    assert stats.hooks["labels"][0] == 3
+    assert stats.plugins[("before_save", "Guard")][0] == 3
+    assert stats.plugins[("labels", "Tagger")][2] == 0
+    table = stats.format().splitlines()
+    assert table[0].split() == ["hook", "/", "plugin", "calls", "total", "ms", "mean", "us", "errors"]
+    assert table[1].split()[:2] == ["before_save", "3"]
+    assert [line.split()[0] for line in table[2:4]] == ["Guard", "Tagger"]
+
+
+def test_clearing_a_recorder() -> None:
+    hooks, recorder = traced()
+    hooks.call.labels(title="x")
+    recorder.clear()
+    assert (recorder.calls, recorder.events, recorder.format(), recorder.origin) == ([], [], "", 0.0)
+
+
+def test_implementation_events_of_unmonitored_calls_are_ignored() -> None:
+    recorder = TraceRecorder()
+    recorder(TraceEvent("impl_start", "h", "p", 99))
+    assert recorder.calls == []
+
+
+def test_monitors_receive_events_in_a_thread_safe_manager_after_registration_changes() -> None:
+    hooks = HookManager(Specs)
+    events: list[Any] = []
+    hooks.add_monitor(events.append)
+    hooks.register(Tagger())  # registered after the monitor: still monitored
+    hooks.call.labels(title="x")
+    assert [e.plugin for e in events if e.phase == "impl_end"] == ["Tagger"]
