@@ -66,9 +66,10 @@ def test_a_span_per_call_and_per_implementation_with_attributes(exporter: InMemo
         "hookwise.patched_keys": ("title",),
     }
     tagger = spans["hook before_save / Tagger"]
-    parent = tagger.parent
+    parent, context = tagger.parent, call.context
     assert parent is not None
-    assert parent.span_id == call.context.span_id
+    assert context is not None
+    assert parent.span_id == context.span_id
     assert (tagger.attributes or {})["hookwise.plugin"] == "Tagger"
     assert (tagger.attributes or {})["hookwise.patched_keys"] == ("title",)
     assert (spans["hook before_save / Guard"].attributes or {})["hookwise.vetoed"] is True
