@@ -17,8 +17,9 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_demo_runs_seed_004s_todo_app_and_explains_the_order() -> None:
-    result = run("demo")
+def test_demo_runs_seed_004s_todo_app_and_explains_the_order(tmp_path: Path) -> None:
+    page = tmp_path / "trace.html"
+    result = run("demo", "--html", str(page))
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "1. ValidationModule.validation_hook: normal band; priority 10; registered 3rd of 3" in out
@@ -29,12 +30,18 @@ def test_demo_runs_seed_004s_todo_app_and_explains_the_order() -> None:
     assert "OperationVetoed: Cannot complete: over budget this week" in out
     assert "vetoed=True by 'QuotaModule.quota_hook': plugin 'QuotaModule.quota_hook' raised KeyError" in out
     assert "notification (after): task" in out
+    assert "BudgetWarning: plugin 'ReportingModule.report_hook': ReportingModule.report_hook took" in out
+    assert "in hook 'todos.before_complete_task', over its budget of 100 ms" in out
+    assert "     - ReportingModule.report_hook " in out  # the trace
+    assert f"timeline written to {page}" in out
+    assert page.read_text(encoding="utf-8").startswith("<!doctype html>")
 
 
 def test_demo_is_found_from_any_directory_in_an_editable_install(tmp_path: Path) -> None:
     result = run("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "hookwise demo" in result.stdout
+    assert (tmp_path / "hookwise-trace.html").is_file()  # the default: in the current directory
 
 
 def test_version() -> None:

@@ -1,25 +1,34 @@
 """Run seed 004's todo application and show what each hook handler did, and why in that order.
 
-python examples/todos/main.py        (or: hookwise demo)
+    python examples/todos/main.py [--html trace.html]     (or: hookwise demo [--html trace.html])
+
+The last step sets seed 004's 100 ms budget per handler, records a trace of
+every hook call, and writes it as an HTML timeline.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import uuid
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from hookwise import OperationVetoed
+from hookwise import BudgetWarning, OperationVetoed, TraceRecorder
 from todo_app import (
     HOOK_BEFORE_COMPLETE_TASK,
     HOOK_BEFORE_CREATE_TASK,
+    ReportingModule,
     build_app,
 )
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--html", default="hookwise-trace.html", help="where to write the trace timeline")
+    options = parser.parse_args(argv)
     alice, bob = uuid.UUID(int=1), uuid.UUID(int=2)
     app = build_app(quotas={alice: 3})
     app.hooks.hook(HOOK_BEFORE_COMPLETE_TASK)  # the hook exists: declared by the Todos component
@@ -71,6 +80,28 @@ def main() -> int:
     show_activity()
     print(f"   vetoed={result.vetoed} by {result.vetoed_by!r}: {result.reason}")
     print(f"   the exception is kept: {result.exception!r}")
+
+    step("guardrails: seed 004's 100 ms budget per handler, and a trace of every hook call")
+    traced = build_app(quotas={alice: 3}, budget=0.1)
+    ReportingModule(traced.activity, delay=0.12).register_hooks(traced.hooks)
+    recorder = TraceRecorder()
+    traced.hooks.add_monitor(recorder)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", BudgetWarning)
+        report = traced.create_task.execute({"title": "[PROJ-9] budget review", "tags": [], "owner_id": alice})
+        traced.complete_task.execute(report.id, actor_id=alice)
+        try:
+            traced.complete_task.execute(report.id, actor_id=bob)
+        except OperationVetoed as vetoed:
+            print(f"   OperationVetoed: {vetoed}")
+    for warning in caught:
+        print(f"   {warning.category.__name__}: {warning.message}")
+    print("\n   the trace:")
+    for line in recorder.format().splitlines():
+        print(f"   {line}")
+    html = Path(options.html)
+    html.write_text(recorder.to_html("hookwise demo: seed 004's todo application"), encoding="utf-8")
+    print(f"\n   timeline written to {html.resolve()} (open it in a browser)")
     return 0
 
 

@@ -7,6 +7,7 @@ handlers with priorities; a handler that raises becomes a veto.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,6 +203,22 @@ class AutoTagModule(Module):
         return Allow()
 
 
+class ReportingModule(Module):
+    """A slow handler (it calls a reporting service), for the budget guardrail."""
+
+    def __init__(self, activity: list[str], delay: float) -> None:
+        super().__init__(activity)
+        self.delay = delay
+
+    def register_hooks(self, dispatcher: HookManager[Any]) -> None:
+        dispatcher.register("todos.before_complete_task", self.report_hook, priority=50)
+
+    def report_hook(self, context: dict[str, Any]) -> HookResponse:
+        time.sleep(self.delay)  # seed 004: "Don't call external APIs" in hooks; this one does
+        self.activity.append(f"reporting: allow (after {self.delay * 1000:.0f} ms)")
+        return None
+
+
 class QuotaModule(Module):
     """A buggy handler: its exception becomes a veto, as the seed's dispatcher does."""
 
@@ -231,10 +248,17 @@ class TodoApp:
 
 
 def build_app(
-    *, costs: dict[UUID, int] | None = None, over_budget: set[UUID] | None = None, quotas: dict[UUID, int] | None = None
+    *,
+    costs: dict[UUID, int] | None = None,
+    over_budget: set[UUID] | None = None,
+    quotas: dict[UUID, int] | None = None,
+    budget: float | None = None,
 ) -> TodoApp:
-    """Wire the application: declare the hook points, then let every module register its handlers."""
-    hooks: HookManager[Any] = HookManager()
+    """Wire the application: declare the hook points, then let every module register its handlers.
+
+    ``budget``: seconds each handler may take (seed 004: handlers MUST be fast, under 100 ms).
+    """
+    hooks: HookManager[Any] = HookManager(budget=budget)
     declare_hooks(hooks)
     repo = TaskRepo()
     activity: list[str] = []

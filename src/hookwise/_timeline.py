@@ -48,7 +48,7 @@ def render_html(trace: dict[str, Any], *, title: str) -> str:
     """The page for ``TraceRecorder.as_dict()`` data."""
     rows = _rows(trace["calls"])
     end = max((item["start_ms"] + (item["duration_ms"] or 0) for _, _, item in rows), default=0.0) or 1.0
-    scale = (WIDTH - LABEL - 90) / end
+    scale = (WIDTH - LABEL - 180) / end
     height = ROW * len(rows) + 60
     header = (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias, final
 
-from hookwise._results import DispatchResult, Patch, Veto
+from hookwise._results import Allow, DispatchResult, Patch, Veto
 
 Phase: TypeAlias = Literal["call_start", "call_end", "impl_start", "impl_end"]
 
@@ -92,7 +92,7 @@ def outcome_of(result: Any, error: BaseException | None) -> str:
         return "vetoed"
     if isinstance(result, Patch) or (isinstance(result, DispatchResult) and result.patches):
         return "patched"
-    if isinstance(result, DispatchResult):
+    if isinstance(result, DispatchResult | Allow):
         return "allowed"
     return "returned"
 
@@ -289,7 +289,7 @@ def _detail(result: Any, error: BaseException | None) -> str:
         return f": {dict(result.data)}"
     if isinstance(result, DispatchResult):
         return f" by {result.vetoed_by!r}: {result.reason}" if result.vetoed else ""
-    return f" {_brief(result, 40)}" if result is not None else ""
+    return f" {_brief(result, 40)}" if result is not None and not isinstance(result, Allow) else ""
 
 
 class HookStats:

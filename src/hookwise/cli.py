@@ -28,7 +28,7 @@ def _find_demo() -> Path | None:
     return next((path for path in candidates if path.is_file()), None)
 
 
-def _demo(_: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace) -> int:
     script = _find_demo()
     if script is None:
         print(
@@ -37,7 +37,7 @@ def _demo(_: argparse.Namespace) -> int:
         )
         return 2
     namespace = runpy.run_path(str(script), run_name="hookwise_demo")
-    code: int = namespace["main"]()
+    code: int = namespace["main"](["--html", args.html])
     return code
 
 
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hookwise {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = commands.add_parser("demo", help="run seed 004's todo application and show what its hooks did")
+    demo.add_argument("--html", default="hookwise-trace.html", help="where to write the trace timeline (HTML)")
     demo.set_defaults(run=_demo)
     target_help = "module:attribute naming a HookManager, a function returning one, or a spec class"
     inspect = commands.add_parser("inspect", help="list hooks and their implementations in effective order")
