@@ -260,6 +260,49 @@ def workloads() -> list[tuple[Kind, int, int]]:
     return plan
 
 
+# -- guardrails and monitors ----------------------------------------------------------------
+
+
+def guardrail_costs(*, rounds: int, number: int, count: int = 10) -> dict[str, float]:
+    """ns per collect call of ``count`` implementations with each guardrail or monitor on, and with none."""
+    impls = make_impls(count, answer_at=None)
+
+    def manager(**options: Any) -> tuple[HookManager[object], Any]:
+        spec_options = {k: options.pop(k) for k in ("strict",) if k in options}
+        hooks = HookManager(**options)
+        hooks.add_spec("h", ["a", "b"], **spec_options)
+        for index, impl in enumerate(impls):
+            hooks.register(types.SimpleNamespace(h=hookwise.hookimpl(impl)), name=f"p{index}")
+        return hooks, hooks.call
+
+    variants: dict[str, Callable[..., object]] = {}
+    for name, options in {
+        "off (no guardrail, no monitor)": {},
+        "budget (1 s, never exceeded)": {"budget": 1.0},
+        "strict context": {"strict": True},
+        "re-entry detection": {"detect_reentry": True},
+    }.items():
+        _, relay = manager(**options)
+        relay.h(a=1, b=2)
+        variants[name] = relay.h
+    hooks, relay = manager()
+    hooks.add_monitor(lambda event: None)
+    relay.h(a=1, b=2)
+    variants["a monitor that does nothing"] = relay.h
+    hooks, relay = manager()
+    stats = hookwise.HookStats()
+    hooks.add_monitor(stats)
+    relay.h(a=1, b=2)
+    variants["HookStats monitor"] = relay.h
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    names = list(variants)
+    for _ in range(rounds):
+        random.shuffle(names)
+        for name in names:
+            samples[name].append(time_calls(variants[name], number))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 # -- awaited calls --------------------------------------------------------------------------
 
 
@@ -416,6 +459,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\nEach wrapper adds (collect, 10 implementations, 5 wrappers vs none):")
     for system, ns in wrapper_costs(rows).items():
         print(f"  {system}: {ns:.0f} ns")
+    print("\nGuardrails and monitors, collect with 10 implementations (off = the plain compiled caller):")
+    costs = guardrail_costs(rounds=rounds, number=2000 if args.quick else 20000)
+    plain = costs["off (no guardrail, no monitor)"]
+    for name, ns in costs.items():
+        print(f"  {name:<34} {ns:8.0f} ns  (+{ns - plain:.0f} ns, {ns / plain:.2f}x)")
     print("\nAwaited collect call of async implementations vs `for f in fs: r = await f(a, b)`:")
     for row in awaited_times((1, 10, 100), rounds=rounds, calls=2000 if args.quick else 20000):
         print(

@@ -19,15 +19,19 @@ implementations is refused with an error naming them.
 
 from __future__ import annotations
 
+import time
 import types
 from collections.abc import Callable, Sequence
-from typing import Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from hookwise._impl import HookImpl
 from hookwise._results import Allow, DispatchResult, HookResult
 from hookwise._runtime import Support
 from hookwise._spec import HookSpec
 from hookwise.exceptions import HookCallError
+
+if TYPE_CHECKING:
+    from hookwise._guardrails import OnBudget
 
 _PROV: Final = "_hw_prov"
 
@@ -89,6 +93,7 @@ def _impl_lines(
     provenance: bool,
     context: bool,
     awaited: bool,
+    timed: bool = False,
 ) -> tuple[list[str], list[str]]:
     """One implementation's lines: those that may raise on its behalf, and those that end the call.
 
@@ -97,6 +102,14 @@ def _impl_lines(
     never mistaken for the implementation failing.
     """
     guarded = [f"_hw_r = {_call(impl, f'_hw_f{index}', awaited=awaited)}"]
+    if timed:  # a time budget: measured inline, checked against the budget, nothing else
+        guarded = [
+            "_hw_t = _hw_clock()",
+            *guarded,
+            "_hw_t = _hw_clock() - _hw_t",
+            "if _hw_t > _hw_budget:",
+            f"    _hw_r = _hw_s.over_budget({index}, _hw_t, _hw_r)",
+        ]
     after: list[str] = []
     if provenance:
         guarded += ["if _hw_r is not None:", f"    {_PROV}.append(_hw_HR(_hw_n{index}, _hw_r))"]
@@ -132,6 +145,7 @@ def _plain_body(
     provenance: bool,
     record: bool,
     awaited: bool = False,
+    timed: bool = False,
 ) -> None:
     """The implementations' calls and the kind's result handling (no wrappers)."""
     kind, policy = spec.kind, spec.policy
@@ -165,7 +179,7 @@ def _plain_body(
         out.depth += 1
     for index, impl in enumerate(impls):
         guarded, after = _impl_lines(
-            spec, impl, index, args, ret, provenance=provenance, context=uses_context, awaited=awaited
+            spec, impl, index, args, ret, provenance=provenance, context=uses_context, awaited=awaited, timed=timed
         )
         if isolate:
             out.emit("try:")
@@ -240,17 +254,23 @@ def build_caller(
     history: list[dict[str, Any]] | None = None,
     is_async: bool = False,
     functions: Sequence[Callable[..., Any]] | None = None,
+    budget: float | None = None,
+    on_budget: OnBudget = "warn",
 ) -> Callable[..., Any]:
     """Compile the caller of one hook for its implementations and wrappers, in effective order.
 
     ``history``, for historic hooks, is the list each call's arguments are appended to.
     ``is_async`` builds the ``async def`` caller. ``functions``, if given,
     replaces the implementations' functions one for one (instrumented stand-ins).
+    ``budget`` (seconds) times each implementation inline; ``on_budget`` says
+    what happens when one runs over.
     """
     if not is_async and any(impl.is_async for impl in (*impls, *wrappers)):
         return _refuse_sync(spec, [impl for impl in (*impls, *wrappers) if impl.is_async])
-    support = Support(spec, impls, wrappers)
+    support = Support(spec, impls, wrappers, budget=budget, on_budget=on_budget)
     namespace: dict[str, Any] = {
+        "_hw_clock": time.perf_counter,
+        "_hw_budget": budget,
         "_hw_s": support,
         "_hw_name": spec.name,
         "_hw_MP": types.MappingProxyType,
@@ -271,7 +291,7 @@ def build_caller(
     if wrappers:
         out.emit(f"{define} _hw_inner({signature}):")
         out.depth = 1
-        _plain_body(out, spec, impls, provenance=provenance, record=False, awaited=is_async)
+        _plain_body(out, spec, impls, provenance=provenance, record=False, awaited=is_async, timed=budget is not None)
         call_args = [p.name if not p.keyword_only else f"{p.name}={p.name}" for p in spec.params]
         if provenance:
             call_args.append(f"{_PROV}={_PROV}")
@@ -285,7 +305,7 @@ def build_caller(
     else:
         out.emit(f"{define} _hw_call({signature}):")
         out.depth = 1
-        _plain_body(out, spec, impls, provenance=provenance, record=record, awaited=is_async)
+        _plain_body(out, spec, impls, provenance=provenance, record=record, awaited=is_async, timed=budget is not None)
     support.lines = out.owner
     filename = f"<hookwise caller {spec.name}>"
     exec(compile(out.source(), filename, "exec"), namespace)  # noqa: S102 - our own generated code

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, cast, final
+from typing import TYPE_CHECKING, Any, Final, Literal, NoReturn, TypeAlias, cast, final
 from uuid import UUID
 
 from hookwise._results import Veto
@@ -48,6 +48,8 @@ PRIMITIVES: Final = (
 )
 """Scalar types a strict context accepts (``datetime.datetime`` is a ``date``)."""
 
+_SCALARS: Final = frozenset({str, int, float, bool, bytes, type(None)})
+"""Exact types that pass a strict context at once (anything else is checked in depth)."""
 _clock = time.perf_counter
 _call_ids = itertools.count(1)
 
@@ -68,16 +70,14 @@ class Frame:
 
 
 _STACK: ContextVar[tuple[Frame, ...]] = ContextVar("hookwise_call_stack", default=())
+"""Monitored calls running in the current context (for call ids and the running plugin)."""
+_HOOKS: ContextVar[tuple[str, ...]] = ContextVar("hookwise_hooks", default=())
+"""The names of the guarded or monitored hooks running in the current context, outermost first."""
 
 
 def call_stack() -> tuple[Frame, ...]:
     """The hook calls running in the current context, outermost first."""
     return _STACK.get()
-
-
-def _describe(stack: Sequence[Frame], hook: str) -> str:
-    steps = [f"{frame.hook!r} (in plugin {frame.plugin!r})" if frame.plugin else repr(frame.hook) for frame in stack]
-    return " -> ".join([*steps, repr(hook)])
 
 
 def check_primitive(spec: HookSpec[..., Any], arguments: Mapping[str, Any]) -> None:
@@ -159,7 +159,7 @@ class Instrumentation:
         return bool(self.monitors) or self.max_depth is not None
 
 
-def _over_budget(
+def over_budget(
     spec: HookSpec[..., Any], impl: HookImpl, duration: float, budget: float, policy: OnBudget, result: Any
 ) -> Any:
     message = (
@@ -177,140 +177,195 @@ def _over_budget(
 
 
 def instrument_impl(spec: HookSpec[..., Any], impl: HookImpl, setup: Instrumentation) -> Callable[..., Any]:
-    """A stand-in for one implementation that times it, names it on the call stack and reports it to monitors."""
+    """A stand-in for one implementation that reports it to monitors (and names it on the call stack)."""
     from hookwise._tracing import TraceEvent
 
-    function = impl.function
-    plugin = impl.plugin_name
-    budget, policy, monitors, tracks = setup.budget, setup.on_budget, setup.monitors, setup.tracks_stack
+    function, plugin, hook, kind, monitors = impl.function, impl.plugin_name, spec.name, spec.kind, setup.monitors
+    argnames, context_style = impl.argnames, impl.style == "context"
 
-    def arguments_of(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Mapping[str, Any]:
-        if impl.style == "context":
-            return args[0]  # type: ignore[no-any-return]
-        return {**dict(zip(impl.argnames, args, strict=False)), **kwargs}
-
-    def started(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
-        stack = _STACK.get() if tracks else ()
-        call_id = stack[-1].call_id if stack else 0
+    def start(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+        stack = _STACK.get()
+        call_id = 0
         if stack:
-            stack[-1].plugin = plugin
-        if monitors:
-            event = TraceEvent(
-                "impl_start", spec.name, plugin, call_id, arguments=arguments_of(args, kwargs), kind=spec.kind
-            )
-            for monitor in monitors:
-                monitor(event)
+            frame = stack[-1]
+            frame.plugin = plugin
+            call_id = frame.call_id
+        if context_style:
+            arguments: Mapping[str, Any] = args[0]
+        else:
+            arguments = dict(zip(argnames, args, strict=False))
+            if kwargs:
+                arguments.update(kwargs)
+        event = TraceEvent("impl_start", hook, plugin, call_id, arguments=arguments, kind=kind)
+        for monitor in monitors:
+            monitor(event)
         return call_id
 
-    def finished(call_id: int, result: Any, error: BaseException | None, duration: float) -> Any:
-        if monitors:
-            event = TraceEvent(
-                "impl_end", spec.name, plugin, call_id, result=result, error=error, duration=duration, kind=spec.kind
-            )
-            for monitor in monitors:
-                monitor(event)
-        if error is None and budget is not None and duration > budget:
-            return _over_budget(spec, impl, duration, budget, policy, result)
-        return result
+    def end(call_id: int, result: Any, error: BaseException | None, duration: float) -> None:
+        event = TraceEvent("impl_end", hook, plugin, call_id, result=result, error=error, duration=duration, kind=kind)
+        for monitor in monitors:
+            monitor(event)
 
     if impl.is_async:
 
-        async def timed_async(*args: Any, **kwargs: Any) -> Any:
-            call_id = started(args, kwargs)
-            start = _clock()
+        async def monitored_async(*args: Any, **kwargs: Any) -> Any:
+            call_id = start(args, kwargs)
+            began = _clock()
             try:
                 result = await function(*args, **kwargs)
             except BaseException as error:
-                finished(call_id, None, error, _clock() - start)
+                end(call_id, None, error, _clock() - began)
                 raise
-            return finished(call_id, result, None, _clock() - start)
+            end(call_id, result, None, _clock() - began)
+            return result
 
-        return timed_async
+        return monitored_async
 
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        call_id = started(args, kwargs)
-        start = _clock()
+    def monitored(*args: Any, **kwargs: Any) -> Any:
+        call_id = start(args, kwargs)
+        began = _clock()
         try:
             result = function(*args, **kwargs)
         except BaseException as error:
-            finished(call_id, None, error, _clock() - start)
+            end(call_id, None, error, _clock() - began)
             raise
-        return finished(call_id, result, None, _clock() - start)
+        end(call_id, result, None, _clock() - began)
+        return result
 
-    return timed
+    return monitored
 
 
 def instrument_call(
     spec: HookSpec[..., Any], caller: Callable[..., Any], setup: Instrumentation, *, is_async: bool
 ) -> Callable[..., Any]:
-    """Wrap a compiled caller: check strict arguments, keep the call stack, detect re-entry, report the call."""
+    """Wrap a compiled caller as its guardrails need: strict arguments, re-entry detection, monitors.
+
+    A hook with only a budget keeps its compiled caller as is (the budget is
+    timed inline); without monitors the wrapper is a few lines.
+    """
+    if setup.monitors:
+        return _traced_call(spec, caller, setup, is_async=is_async)
+    if not setup.strict and setup.max_depth is None:
+        return caller
+    names, name, strict, max_depth = spec.param_names, spec.name, setup.strict, setup.max_depth
+
+    def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if strict and not (
+            all(type(v) in _SCALARS for v in args) and all(type(v) in _SCALARS for v in kwargs.values())
+        ):
+            arguments = {**dict(zip(names, args, strict=False)), **kwargs}
+            arguments.pop("_hw_prov", None)  # the provenance recorder, not an argument
+            check_primitive(spec, arguments)
+        if max_depth is None:
+            return None
+        hooks = _HOOKS.get()
+        if hooks.count(name) >= max_depth:
+            _reentered(spec, hooks, max_depth)
+        return _HOOKS.set((*hooks, name))
+
+    if is_async:
+
+        async def guarded_async(*args: Any, **kwargs: Any) -> Any:
+            token = check(args, kwargs)
+            try:
+                return await caller(*args, **kwargs)
+            finally:
+                if token is not None:
+                    _HOOKS.reset(token)
+
+        return guarded_async
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        token = check(args, kwargs)
+        try:
+            return caller(*args, **kwargs)
+        finally:
+            if token is not None:
+                _HOOKS.reset(token)
+
+    return guarded
+
+
+def _reentered(spec: HookSpec[..., Any], hooks: tuple[str, ...], max_depth: int) -> NoReturn:
+    times = "once" if max_depth == 1 else f"{max_depth} times"
+    advice = (
+        "hooks that call each other in a loop never end. If it recurses on purpose, declare the "
+        f"spec with max_depth= (now it may run {times} on one call stack)"
+    )
+    raise ReentrancyError(advice, hook=spec.name, chain=[*hooks, spec.name])
+
+
+def _traced_call(
+    spec: HookSpec[..., Any], caller: Callable[..., Any], setup: Instrumentation, *, is_async: bool
+) -> Callable[..., Any]:
+    """The wrapper for monitored hooks: events, the call stack (with call ids), and the guardrails."""
     from hookwise._tracing import TraceEvent
 
-    names = spec.param_names
-    monitors, strict, max_depth, tracks = setup.monitors, setup.strict, setup.max_depth, setup.tracks_stack
+    names, name, monitors, strict, max_depth = (
+        spec.param_names,
+        spec.name,
+        setup.monitors,
+        setup.strict,
+        setup.max_depth,
+    )
 
-    def enter(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, int]:
-        arguments: dict[str, Any] = {**dict(zip(names, args, strict=False)), **kwargs}
+    def enter(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any, int]:
+        arguments = {**dict(zip(names, args, strict=False)), **kwargs}
         arguments.pop("_hw_prov", None)  # the provenance recorder, not an argument
         if strict:
             check_primitive(spec, arguments)
-        token = None
-        call_id = 0
-        if tracks:
-            stack = _STACK.get()
-            if max_depth is not None and sum(frame.hook == spec.name for frame in stack) >= max_depth:
-                times = "once" if max_depth == 1 else f"{max_depth} times"
-                msg = (
-                    f"hook {spec.name!r} was called again while it is running: {_describe(stack, spec.name)}; "
-                    f"hooks that call each other in a loop never end. If it recurses on purpose, declare the "
-                    f"spec with max_depth= (now it may run {times} on one call stack)"
-                )
-                raise ReentrancyError(msg, hook=spec.name, chain=[*(f.hook for f in stack), spec.name])
-            call_id = next(_call_ids)
-            parent = stack[-1].call_id if stack else None
-            token = _STACK.set((*stack, Frame(spec.name, call_id)))
-            if monitors:
-                event = TraceEvent(
-                    "call_start", spec.name, None, call_id, parent_id=parent, arguments=arguments, kind=spec.kind
-                )
-                for monitor in monitors:
-                    monitor(event)
-        return token, call_id
+        hooks = _HOOKS.get()
+        if max_depth is not None and hooks.count(name) >= max_depth:
+            _reentered(spec, hooks, max_depth)
+        stack = _STACK.get()
+        call_id = next(_call_ids)
+        tokens = (_HOOKS.set((*hooks, name)), _STACK.set((*stack, Frame(name, call_id))))
+        event = TraceEvent(
+            "call_start",
+            name,
+            None,
+            call_id,
+            parent_id=stack[-1].call_id if stack else None,
+            arguments=arguments,
+            kind=spec.kind,
+        )
+        for monitor in monitors:
+            monitor(event)
+        return tokens[0], tokens[1], call_id
 
-    def leave(token: Any, call_id: int, result: Any, error: BaseException | None, duration: float) -> None:
-        if token is not None:
-            _STACK.reset(token)
-        if monitors:
-            event = TraceEvent(
-                "call_end", spec.name, None, call_id, result=result, error=error, duration=duration, kind=spec.kind
-            )
-            for monitor in monitors:
-                monitor(event)
+    def leave(tokens: tuple[Any, Any, int], result: Any, error: BaseException | None, duration: float) -> None:
+        _HOOKS.reset(tokens[0])
+        _STACK.reset(tokens[1])
+        event = TraceEvent(
+            "call_end", name, None, tokens[2], result=result, error=error, duration=duration, kind=spec.kind
+        )
+        for monitor in monitors:
+            monitor(event)
 
     if is_async:
 
         async def traced_async(*args: Any, **kwargs: Any) -> Any:
-            token, call_id = enter(args, kwargs)
+            tokens = enter(args, kwargs)
             start = _clock()
             try:
                 result = await caller(*args, **kwargs)
             except BaseException as error:
-                leave(token, call_id, None, error, _clock() - start)
+                leave(tokens, None, error, _clock() - start)
                 raise
-            leave(token, call_id, result, None, _clock() - start)
+            leave(tokens, result, None, _clock() - start)
             return result
 
         return traced_async
 
     def traced(*args: Any, **kwargs: Any) -> Any:
-        token, call_id = enter(args, kwargs)
+        tokens = enter(args, kwargs)
         start = _clock()
         try:
             result = caller(*args, **kwargs)
         except BaseException as error:
-            leave(token, call_id, None, error, _clock() - start)
+            leave(tokens, None, error, _clock() - start)
             raise
-        leave(token, call_id, result, None, _clock() - start)
+        leave(tokens, result, None, _clock() - start)
         return result
 
     return traced

@@ -202,9 +202,7 @@ class HookCaller(Generic[P, Out]):
             )
         from hookwise._guardrails import instrument_call, instrument_impl  # only hooks that use them
 
-        functions = None
-        if setup.monitors or setup.budget is not None or setup.tracks_stack:
-            functions = [instrument_impl(self.spec, impl, setup) for impl in plain]
+        functions = [instrument_impl(self.spec, impl, setup) for impl in plain] if setup.monitors else None
         caller = build_caller(
             self.spec,
             plain,
@@ -213,6 +211,8 @@ class HookCaller(Generic[P, Out]):
             history=self._history,
             is_async=is_async,
             functions=functions,
+            budget=setup.budget,
+            on_budget=setup.on_budget,
         )
         return instrument_call(self.spec, caller, setup, is_async=is_async)
 

@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn, final
+from typing import TYPE_CHECKING, Any, NoReturn, final
 
 from hookwise._impl import HookImpl
 from hookwise._results import DispatchResult, HookResult, Patch, PatchConflict, Veto
 from hookwise._spec import HookSpec
-from hookwise.exceptions import HookCallError, HookErrorGroup, HookResultError
+from hookwise.exceptions import HookCallError, HookErrorGroup, HookResultError, ReentrancyError
+
+if TYPE_CHECKING:
+    from hookwise._guardrails import OnBudget
 
 
 def _note(error: BaseException, impl: HookImpl, what: str = "implementation") -> None:
+    if isinstance(error, ReentrancyError):
+        error.add_step(impl.hook, impl.plugin_name)
     if isinstance(error, HookResultError) and error.plugin == impl.plugin_name:
         return  # hookwise's own message already names the plugin and the hook
     error.add_note(f"hookwise: raised by {what} {impl.qualname} of plugin {impl.plugin_name!r} in hook {impl.hook!r}")
@@ -59,10 +64,20 @@ class InterceptState:
 class Support:
     """Everything a compiled caller needs off its hot path: errors, patches, vetoes."""
 
-    __slots__ = ("impls", "lines", "spec", "wrappers")
+    __slots__ = ("budget", "impls", "lines", "on_budget", "spec", "wrappers")
 
-    def __init__(self, spec: HookSpec[..., Any], impls: Sequence[HookImpl], wrappers: Sequence[HookImpl]) -> None:
+    def __init__(
+        self,
+        spec: HookSpec[..., Any],
+        impls: Sequence[HookImpl],
+        wrappers: Sequence[HookImpl],
+        *,
+        budget: float | None = None,
+        on_budget: OnBudget = "warn",
+    ) -> None:
         self.spec = spec
+        self.budget = budget
+        self.on_budget: OnBudget = on_budget
         self.impls = tuple(impls)
         self.wrappers = tuple(wrappers)
         self.lines: dict[int, int] = {}
@@ -146,6 +161,12 @@ class Support:
             state.patched_by[key] = impl.plugin_name
         state.args = {**state.args, **patch.data}
         state.context = types.MappingProxyType(state.args)
+
+    def over_budget(self, index: int, duration: float, result: Any) -> Any:
+        from hookwise._guardrails import over_budget
+
+        assert self.budget is not None  # noqa: S101 - only timed callers call this
+        return over_budget(self.spec, self.impls[index], duration, self.budget, self.on_budget, result)
 
     def observed(self, index: int, value: object) -> None:
         if value.__class__ in (Veto, Patch):

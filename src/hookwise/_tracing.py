@@ -15,6 +15,8 @@ from typing import Any, Literal, TypeAlias, final
 
 from hookwise._results import Allow, DispatchResult, Patch, Veto
 
+_now = time.perf_counter
+
 Phase: TypeAlias = Literal["call_start", "call_end", "impl_start", "impl_end"]
 
 Monitor: TypeAlias = Callable[["TraceEvent"], None]
@@ -77,7 +79,7 @@ class TraceEvent:
         self.result = result
         self.error = error
         self.duration = duration
-        self.time = time.perf_counter()
+        self.time = _now()
 
     def __repr__(self) -> str:
         who = f" {self.plugin}" if self.plugin else ""

@@ -164,15 +164,36 @@ class BudgetExceededError(HookwiseError, TimeoutError):
 class ReentrancyError(HookwiseError, RecursionError):
     """A hook was called again while it was running further up the same call stack.
 
+    The message shows the chain of hooks, and the plugin running at each step
+    once the error has propagated through that step's hook.
+
     Attributes:
         hook: the re-entered hook.
         chain: the hooks on the call stack, outermost first, ending with the re-entered one.
+        plugins: for each step of the chain but the last, the plugin that was running (or None).
     """
 
-    def __init__(self, message: str, *, hook: str, chain: Sequence[str]) -> None:
-        super().__init__(message)
+    def __init__(self, advice: str, *, hook: str, chain: Sequence[str]) -> None:
+        super().__init__(advice)
+        self.advice = advice
         self.hook = hook
         self.chain = tuple(chain)
+        self.plugins: list[str | None] = [None] * (len(self.chain) - 1)
+        self._steps_seen = 0
+
+    def add_step(self, hook: str, plugin: str) -> None:
+        """Record the plugin running at the next step up the chain (called as the error propagates)."""
+        index = len(self.plugins) - 1 - self._steps_seen
+        if index >= 0 and self.chain[index] == hook:
+            self.plugins[index] = plugin
+            self._steps_seen += 1
+
+    def __str__(self) -> str:
+        steps = [
+            f"{hook!r} (in plugin {plugin!r})" if plugin else repr(hook)
+            for hook, plugin in zip(self.chain, [*self.plugins, None], strict=True)
+        ]
+        return f"hook {self.hook!r} was called again while it is running: {' -> '.join(steps)}; {self.advice}"
 
 
 class OperationVetoed(HookwiseError):
