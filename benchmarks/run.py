@@ -276,12 +276,13 @@ def guardrail_costs(*, rounds: int, number: int, count: int = 10) -> dict[str, f
         return hooks, hooks.call
 
     variants: dict[str, Callable[..., object]] = {}
-    for name, options in {
+    settings: dict[str, dict[str, Any]] = {
         "off (no guardrail, no monitor)": {},
         "budget (1 s, never exceeded)": {"budget": 1.0},
         "strict context": {"strict": True},
         "re-entry detection": {"detect_reentry": True},
-    }.items():
+    }
+    for name, options in settings.items():
         _, relay = manager(**options)
         relay.h(a=1, b=2)
         variants[name] = relay.h
