@@ -149,10 +149,13 @@ def test_a_module_can_declare_specs() -> None:
 
 def test_import_hookwise_leaves_heavy_modules_for_later() -> None:
     """`import hookwise` stays fast: modules needed only at registration or on errors are imported there."""
+    import os
     import subprocess
     import sys
 
     heavy = ["asyncio", "difflib", "importlib.metadata", "inspect", "json", "logging", "threading"]
     code = f"import sys, hookwise; print([m for m in {heavy!r} if m in sys.modules])"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    # Without coverage's variables: measuring the child would import these modules itself.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("COVERAGE")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.strip() == "[]"
