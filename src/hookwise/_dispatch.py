@@ -32,6 +32,7 @@ from hookwise.exceptions import HookCallError
 
 if TYPE_CHECKING:
     from hookwise._guardrails import OnBudget
+    from hookwise._runtime import WrapFail
 
 _PROV: Final = "_hw_prov"
 
@@ -53,7 +54,7 @@ class _Emitter:
         return "\n".join(self.lines) + "\n"
 
 
-def _signature(spec: HookSpec[..., Any], namespace: dict[str, Any], *, provenance: bool) -> str:
+def _signature(spec: HookSpec[..., Any], namespace: dict[str, Any], *, provenance: bool, extra: bool = False) -> str:
     parts: list[str] = []
     star = False
     for index, p in enumerate(spec.params):
@@ -67,6 +68,8 @@ def _signature(spec: HookSpec[..., Any], namespace: dict[str, Any], *, provenanc
             parts.append(f"{p.name}=_hw_d{index}")
     if provenance:
         parts.extend(([] if star else ["*"]) + [_PROV])
+    if extra:
+        parts.append("**_hw_extra")
     return ", ".join(parts)
 
 
@@ -217,7 +220,7 @@ def _wrapped_body(out: _Emitter, wrappers: Sequence[HookImpl], inner_call: str) 
         out.emit("try:")
         out.emit(f"    {start}")
         out.emit("except BaseException as _hw_e:")
-        out.emit(f"    _hw_s.enter_failed({index}, _hw_e)")
+        out.emit(f"    _hw_s.enter_failed({index}, _hw_e, _hw_g{index})")
         out.emit("try:")
         out.depth += 1
     out.emit(f"_hw_res = {inner_call}")
@@ -256,6 +259,9 @@ def build_caller(
     functions: Sequence[Callable[..., Any]] | None = None,
     budget: float | None = None,
     on_budget: OnBudget = "warn",
+    extra_kwargs: bool = False,
+    notes: bool = True,
+    wrapfail: WrapFail | None = None,
 ) -> Callable[..., Any]:
     """Compile the caller of one hook for its implementations and wrappers, in effective order.
 
@@ -263,11 +269,14 @@ def build_caller(
     ``is_async`` builds the ``async def`` caller. ``functions``, if given,
     replaces the implementations' functions one for one (instrumented stand-ins).
     ``budget`` (seconds) times each implementation inline; ``on_budget`` says
-    what happens when one runs over.
+    what happens when one runs over. ``extra_kwargs`` accepts and ignores
+    keyword arguments the spec does not declare; ``notes=False`` adds no notes
+    to exceptions; ``wrapfail`` builds the error for misbehaving wrappers (the
+    pluggy compatibility layer uses both to keep pluggy's behaviour).
     """
     if not is_async and any(impl.is_async for impl in (*impls, *wrappers)):
         return _refuse_sync(spec, [impl for impl in (*impls, *wrappers) if impl.is_async])
-    support = Support(spec, impls, wrappers, budget=budget, on_budget=on_budget)
+    support = Support(spec, impls, wrappers, budget=budget, on_budget=on_budget, notes=notes, wrapfail=wrapfail)
     namespace: dict[str, Any] = {
         "_hw_clock": time.perf_counter,
         "_hw_budget": budget,
@@ -284,7 +293,7 @@ def build_caller(
         namespace[f"_hw_n{index}"] = impl.plugin_name
     for index, wrapper in enumerate(wrappers):
         namespace[f"_hw_w{index}"] = wrapper.function
-    signature = _signature(spec, namespace, provenance=provenance)
+    signature = _signature(spec, namespace, provenance=provenance, extra=extra_kwargs)
     out = _Emitter()
     record = history is not None
     define = "async def" if is_async else "def"

@@ -18,7 +18,12 @@ from hookwise._spec import HookSpec
 from hookwise.exceptions import HookCallError, HookErrorGroup, HookResultError, ReentrancyError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hookwise._guardrails import OnBudget
+
+    WrapFail = Callable[[HookImpl, Any, str], BaseException]
+    """Builds the error for a wrapper that did not yield, or yielded twice (pluggy's style for the compat layer)."""
 
 
 def _note(error: BaseException, impl: HookImpl, what: str = "implementation") -> None:
@@ -64,7 +69,7 @@ class InterceptState:
 class Support:
     """Everything a compiled caller needs off its hot path: errors, patches, vetoes."""
 
-    __slots__ = ("budget", "impls", "lines", "on_budget", "spec", "wrappers")
+    __slots__ = ("budget", "impls", "lines", "notes", "on_budget", "spec", "wrapfail", "wrappers")
 
     def __init__(
         self,
@@ -74,13 +79,23 @@ class Support:
         *,
         budget: float | None = None,
         on_budget: OnBudget = "warn",
+        notes: bool = True,
+        wrapfail: WrapFail | None = None,
     ) -> None:
         self.spec = spec
+        self.notes = notes
+        self.wrapfail = wrapfail
         self.budget = budget
         self.on_budget: OnBudget = on_budget
         self.impls = tuple(impls)
         self.wrappers = tuple(wrappers)
         self.lines: dict[int, int] = {}
+
+    def _note(self, error: BaseException, impl: HookImpl, what: str = "implementation") -> None:
+        if self.notes:
+            _note(error, impl, what)
+        elif isinstance(error, ReentrancyError):
+            error.add_step(impl.hook, impl.plugin_name)
 
     def _failed_impl(self, error: BaseException) -> HookImpl:
         tb = error.__traceback__
@@ -89,12 +104,12 @@ class Support:
 
     # -- raise policy ------------------------------------------------------
     def note(self, error: BaseException) -> None:
-        _note(error, self._failed_impl(error))
+        self._note(error, self._failed_impl(error))
 
     # -- veto policy -------------------------------------------------------
     def veto_error(self, error: Exception, state: InterceptState | None, args: dict[str, Any]) -> DispatchResult:
         impl = self._failed_impl(error)
-        _note(error, impl)
+        self._note(error, impl)
         if state is None:
             state = InterceptState(self.spec.name, args)
         state.vetoed = True
@@ -106,7 +121,7 @@ class Support:
     def isolate(
         self, errors: list[tuple[int, Exception]] | None, index: int, error: Exception
     ) -> list[tuple[int, Exception]]:
-        _note(error, self.impls[index])
+        self._note(error, self.impls[index])
         if errors is None:
             errors = []
         errors.append((index, error))
@@ -179,17 +194,21 @@ class Support:
             raise HookResultError(msg, plugin=impl.plugin_name, hook=self.spec.name)
 
     # -- wrappers ----------------------------------------------------------
-    def enter_failed(self, index: int, error: BaseException) -> NoReturn:
+    def enter_failed(self, index: int, error: BaseException, generator: Any = None) -> NoReturn:
         wrapper = self.wrappers[index]
+        if isinstance(error, StopIteration | StopAsyncIteration) and self.wrapfail is not None:
+            raise self.wrapfail(wrapper, generator, "did not yield") from None
         if isinstance(error, StopIteration | StopAsyncIteration):
             msg = f"plugin {wrapper.plugin_name!r}: wrapper {wrapper.qualname} of hook {self.spec.name!r} did not yield"
             raise HookResultError(msg, plugin=wrapper.plugin_name, hook=self.spec.name) from None
-        _note(error, wrapper, "wrapper")
+        self._note(error, wrapper, "wrapper")
         raise error
 
     def yielded_twice(self, index: int, generator: Any) -> NoReturn:
         wrapper = self.wrappers[index]
         generator.close()
+        if self.wrapfail is not None:
+            raise self.wrapfail(wrapper, generator, "has second yield")
         msg = (
             f"plugin {wrapper.plugin_name!r}: wrapper {wrapper.qualname} of hook {self.spec.name!r} "
             "yielded twice; a wrapper yields once"
@@ -203,12 +222,12 @@ class Support:
             return stop.value
         except BaseException as raised:
             if raised is not error:
-                _note(raised, self.wrappers[index], "wrapper")
+                self._note(raised, self.wrappers[index], "wrapper")
             raise
         return self.yielded_twice(index, generator)
 
     def after_send_failed(self, index: int, error: BaseException) -> NoReturn:
-        _note(error, self.wrappers[index], "wrapper")
+        self._note(error, self.wrappers[index], "wrapper")
         raise error
 
     # -- async generator wrappers: a second ``yield value`` replaces the outcome ----
@@ -218,7 +237,7 @@ class Support:
         except StopAsyncIteration:
             return result
         except BaseException as error:
-            _note(error, self.wrappers[index], "wrapper")
+            self._note(error, self.wrappers[index], "wrapper")
             raise
         await self._aend(index, generator)
         return replacement
@@ -230,7 +249,7 @@ class Support:
             return None  # the wrapper handled the exception and gave no replacement
         except BaseException as raised:
             if raised is not error:
-                _note(raised, self.wrappers[index], "wrapper")
+                self._note(raised, self.wrappers[index], "wrapper")
             raise
         await self._aend(index, generator)
         return replacement
