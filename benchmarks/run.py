@@ -15,6 +15,8 @@ the code a careful engineer would write by hand for the same behaviour.
 - intercept: every handler returns None; the loop checks for Allow, Veto and Patch
   and builds the same ``DispatchResult`` hookwise returns.
 
+``compat`` is ``hookwise.compat.pluggy``: the same pluggy host code, on hookwise.
+
 Wrappers are generators that yield once and return the result (pluggy's
 ``wrapper=True``); the loop runs them the same way by hand. blinker has no
 wrappers, first-result or intercept semantics, so it appears in collect rows
@@ -43,6 +45,7 @@ import pluggy
 
 import hookwise
 from hookwise import Allow, DispatchResult, HookManager, Kind, Patch, Veto
+from hookwise.compat import pluggy as compat_pluggy
 
 Call = Callable[[], object]
 Row = dict[str, Any]
@@ -151,15 +154,16 @@ def hookwise_call(kind: Kind, impls: list[Any], wrappers: list[Any]) -> Callable
     return relay.h  # type: ignore[no-any-return]
 
 
-def pluggy_call(kind: Kind, impls: list[Any], wrappers: list[Any]) -> Callable[..., object]:
-    spec_marker = pluggy.HookspecMarker("bench")
-    impl_marker = pluggy.HookimplMarker("bench")
+def pluggy_call(kind: Kind, impls: list[Any], wrappers: list[Any], api: Any = pluggy) -> Callable[..., object]:
+    """The hook on pluggy, or on another implementation of its API (``hookwise.compat.pluggy``)."""
+    spec_marker = api.HookspecMarker("bench")
+    impl_marker = api.HookimplMarker("bench")
 
     def h(a: int, b: int) -> object:
         """The spec."""
 
     specs = type("Specs", (), {"h": staticmethod(spec_marker(firstresult=kind == "first")(h))})
-    manager = pluggy.PluginManager("bench")
+    manager = api.PluginManager("bench")
     manager.add_hookspecs(specs)
     for impl in impls:
         manager.register(types.SimpleNamespace(h=impl_marker(impl)))
@@ -196,6 +200,7 @@ def systems_for(kind: Kind, count: int, wrappers: int) -> dict[str, Callable[...
     }
     if kind != "intercept":
         systems["pluggy"] = pluggy_call(kind, impls, wrapper_fns)
+        systems["compat"] = pluggy_call(kind, impls, wrapper_fns, api=compat_pluggy)
     if kind == "collect" and not wrappers:
         systems["blinker"] = blinker_call(impls)
     return systems
@@ -224,13 +229,15 @@ def measure(kind: Kind, count: int, wrappers: int, *, rounds: int, target_s: flo
     systems = systems_for(kind, count, wrappers)
     reference = systems["loop"](a=1, b=2)
     for name, function in systems.items():
-        if name in ("hookwise", "loop") or kind == "first":
+        if name in ("hookwise", "loop", "compat") or kind == "first":
             result = function(a=1, b=2)
+            # The compat layer answers as pluggy does (last registered first), not as the loop.
+            expected = systems["pluggy"](a=1, b=2) if name == "compat" else reference
             same = (
-                isinstance(result, DispatchResult) and not result.vetoed if kind == "intercept" else result == reference
+                isinstance(result, DispatchResult) and not result.vetoed if kind == "intercept" else result == expected
             )
             if not same:
-                msg = f"{name} disagrees with the loop on {kind}/{count}/{wrappers}: {result!r} != {reference!r}"
+                msg = f"{name} disagrees on {kind}/{count}/{wrappers}: {result!r} != {expected!r}"
                 raise AssertionError(msg)
     number = calibrate(systems["loop"], target_s)
     samples: dict[str, list[float]] = {name: [] for name in systems}
@@ -414,14 +421,17 @@ def registration_times(sizes: tuple[int, ...], hooks: int = 10) -> list[dict[str
 
 
 def print_table(rows: list[Row]) -> None:
-    print("| workload | impls | wrappers | loop ns | hookwise ns (x loop) | pluggy ns (x loop) | blinker ns (x loop) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| workload | impls | wrappers | loop ns | hookwise ns (x loop) | pluggy ns (x loop) "
+        "| hookwise.compat.pluggy ns (x loop) | blinker ns (x loop) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     keyed = {(r["workload"], r["impls"], r["wrappers"], r["system"]): r for r in rows}
     for kind, count, wrappers in workloads():
         if (kind, count, wrappers, "loop") not in keyed:
             continue
         cells = []
-        for system in ("hookwise", "pluggy", "blinker"):
+        for system in ("hookwise", "pluggy", "compat", "blinker"):
             row = keyed.get((kind, count, wrappers, system))
             cells.append(f"{row['ns_per_call']:.0f} ({row['ratio_vs_loop']:.2f}x)" if row else "-")
         loop = keyed[(kind, count, wrappers, "loop")]["ns_per_call"]

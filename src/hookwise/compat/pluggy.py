@@ -349,12 +349,16 @@ class HookCaller:
         """Call the hook with keyword arguments; return the list of results (or the first, for firstresult hooks)."""
         if self._call_history is not None:
             raise AssertionError(_HISTORIC_CALL)
-        caller = self._caller()
+        caller = self._compiled
+        if caller is None:
+            caller = self._caller()
         if not kwargs.keys() >= self._required:
             self._verify_all_args_are_provided(kwargs)
             if not kwargs.keys() >= self._needed:
                 self._check_needed(kwargs, self._call_order())
-        return self._execute(caller, kwargs)
+        if self._manager._monitors:
+            return self._manager._monitored(self, caller, kwargs)
+        return caller(**kwargs)
 
     def _call_order(self) -> list[HookImpl]:
         return list(reversed(self.get_hookimpls()))
@@ -435,6 +439,11 @@ class _SubsetHookCaller(HookCaller):
     def _caller(self) -> Callable[..., Any]:
         self._sync()
         return super()._caller()
+
+    def __call__(self, **kwargs: object) -> Any:
+        """Call the hook, leaving out the removed plugins' implementations."""
+        self._sync()
+        return super().__call__(**kwargs)
 
     def get_hookimpls(self) -> list[HookImpl]:
         """The original's implementations, without the removed plugins'."""
