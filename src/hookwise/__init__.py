@@ -31,6 +31,7 @@ from hookwise._tracing import CallSpan, HookStats, ImplSpan, Monitor, TraceEvent
 from hookwise.exceptions import (
     BudgetExceededError,
     BudgetWarning,
+    BuildDataError,
     DisabledPluginWarning,
     EntryPointError,
     EntryPointWarning,
@@ -39,6 +40,7 @@ from hookwise.exceptions import (
     HookResultError,
     HookwiseError,
     HookwiseWarning,
+    LifecycleConfigError,
     OperationVetoed,
     OrderCycleError,
     PluginValidationError,
@@ -48,15 +50,23 @@ from hookwise.exceptions import (
 )
 
 if TYPE_CHECKING:
+    from hookwise.lifecycle import Field, LifecycleHook, LifecycleRunner
+
     __version__: str
+
+_LIFECYCLE = ("Field", "LifecycleHook", "LifecycleRunner")
 
 
 def __getattr__(name: str) -> Any:
-    """``hookwise.__version__``, read from the installed metadata on first use."""
+    """``hookwise.__version__`` and the lifecycle names, loaded on first use (``import hookwise`` stays fast)."""
     if name == "__version__":
         from importlib.metadata import version
 
         return version("hookwise")
+    if name in _LIFECYCLE:
+        import hookwise.lifecycle
+
+        return getattr(hookwise.lifecycle, name)
     msg = f"module 'hookwise' has no attribute {name!r}"
     raise AttributeError(msg)
 
@@ -65,6 +75,7 @@ __all__ = [
     "Allow",
     "BudgetExceededError",
     "BudgetWarning",
+    "BuildDataError",
     "CallRecord",
     "CallSpan",
     "DisabledPluginWarning",
@@ -73,6 +84,7 @@ __all__ = [
     "EntryPointWarning",
     "ErrorPolicy",
     "Explanation",
+    "Field",
     "GuardrailOptions",
     "HookCall",
     "HookCallError",
@@ -89,6 +101,9 @@ __all__ = [
     "HookwiseWarning",
     "ImplSpan",
     "Kind",
+    "LifecycleConfigError",
+    "LifecycleHook",
+    "LifecycleRunner",
     "Monitor",
     "OperationVetoed",
     "OrderCycleError",

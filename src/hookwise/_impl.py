@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 IMPL_MARK: Final = "__hookwise_impl__"
-Style: TypeAlias = Literal["params", "context"]
+Style: TypeAlias = Literal["params", "context", "positional"]
 """``params``: the implementation takes named hook parameters.
-``context``: it takes one argument, the mapping of all of them (seed 004's handlers)."""
+``context``: it takes one argument, the mapping of all of them (seed 004's handlers).
+``positional``: it takes the spec's parameters by position, whatever it names them (lifecycle hooks)."""
 
 BAND_NAMES: Final = ("tryfirst", "normal", "trylast")
 
@@ -260,6 +261,9 @@ def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
     if impl.style == "context":
         _validate_context(impl, spec)
         return
+    if impl.style == "positional":
+        _validate_positional(impl, spec)
+        return
     allowed = set(spec.param_names)
     positional: list[str] = []
     keyword: list[str] = []
@@ -280,6 +284,17 @@ def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
         raise _fail(impl, spec, f"takes {names} which is not in the spec")
     impl.argnames = tuple(positional)
     impl.kwargnames = tuple(keyword)
+
+
+def _validate_positional(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
+    parameters = _parameters(impl)
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    if any(p.kind == p.KEYWORD_ONLY and p.default is p.empty for p in parameters) or len(required) > len(spec.params):
+        shown = ", ".join(p.name for p in parameters)
+        raise _fail(impl, spec, f"takes ({shown}); it is called with the spec's {len(spec.params)} arguments, in order")
+    count = len(spec.params) if any(p.kind == p.VAR_POSITIONAL for p in parameters) else len(positional)
+    impl.argnames = spec.param_names[: min(count, len(spec.params))]
 
 
 def _validate_context(impl: HookImpl, spec: HookSpec[..., Any]) -> None:

@@ -582,15 +582,25 @@ class HookManager(Generic[S]):
             plugin_name = name or _default_name(plugin)
             obj = plugin
             found = [(o.specname or attr, o, fn, "params") for attr, o, fn in self._scan(plugin, plugin_name)]
+        return self._register_found(obj, plugin_name, found, source)
+
+    def _register_found(
+        self,
+        plugin: object,
+        plugin_name: str,
+        found: Sequence[tuple[str, ImplOptions, Callable[..., Any], Style]],
+        source: str,
+    ) -> str | None:
+        """Register a plugin's implementations: ``(hook, options, function, style)`` each."""
         with self._lock:
             if plugin_name in self._blocked:
                 return None
-            self._check_new(plugin_name, obj)
+            self._check_new(plugin_name, plugin)
             impls = [
-                self._make_impl(plugin_name, obj, fn, hook=hook, options=opts, style=style)
+                self._make_impl(plugin_name, plugin, fn, hook=hook, options=opts, style=style)
                 for hook, opts, fn, style in found
             ]
-            self._commit(PluginInfo(plugin_name, obj, tuple(impls), source))
+            self._commit(PluginInfo(plugin_name, plugin, tuple(impls), source))
         return plugin_name
 
     def _check_new(self, name: str, plugin: object) -> None:

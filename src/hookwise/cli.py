@@ -5,6 +5,9 @@
 - ``hookwise inspect TARGET`` lists a manager's hooks and their implementations
   in effective order; ``hookwise explain TARGET HOOK`` gives one hook's order
   with the reason for each position. TARGET is ``module:attribute``.
+- ``hookwise run --project DIR --target T`` runs a project's lifecycle hooks
+  (``[tool.hookwise.hooks]``); ``hookwise inspect --project DIR`` shows them,
+  per target, enabled or not and why.
 """
 
 from __future__ import annotations
@@ -47,11 +50,58 @@ def _manager(args: argparse.Namespace) -> Any:
     return resolve_target(args.target, entry_points=args.entry_points)
 
 
+def _lifecycle(args: argparse.Namespace) -> Any:
+    from hookwise.lifecycle import LifecycleRunner
+
+    return LifecycleRunner(args.app, args.project, env_prefix=args.env_prefix)
+
+
 def _inspect(args: argparse.Namespace) -> int:
     from hookwise._inspect import describe, render
 
+    if args.project is not None:
+        return _inspect_project(args)
+    if args.target is None:
+        print("hookwise inspect: give a TARGET (module:attribute) or --project DIR", file=sys.stderr)
+        return 2
     description = describe(_manager(args))
     print(json.dumps(description, indent=2) if args.json else render(description))
+    return 0
+
+
+def _inspect_project(args: argparse.Namespace) -> int:
+    runner = _lifecycle(args)
+    targets = [args.lifecycle_target] if args.lifecycle_target else runner.targets() or ["(any)"]
+    plans = {target: [planned.as_dict() for planned in runner.plan(target)] for target in targets}
+    if args.json:
+        print(json.dumps({"project": str(runner.root), "app": runner.app, "targets": plans}, indent=2))
+        return 0
+    print(f"lifecycle hooks of {runner.root} ([tool.{runner.app}], variables {runner.env_prefix}_*)")
+    for target, planned in plans.items():
+        print(f"\ntarget {target}:")
+        if not planned:
+            print("  (no hooks)")
+        for position, hook in enumerate(planned, start=1):
+            state = "enabled " if hook["enabled"] else "disabled"
+            where = f", {hook['path']}" if hook["path"] else ""
+            print(f"  {position}. {hook['name']} [{hook['scope']}{where}] {state}: {hook['reason']}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    runner = _lifecycle(args)
+    result = runner.run(
+        args.target, versions=args.version or ["standard"], hooks_only=args.hooks_only or None, clean=args.clean
+    )
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=2))
+        return 0
+    for hook, stage, version in result.calls:
+        print(f"{stage:<10} {hook}  (version {version})")
+    for version, data in result.as_dict()["data"].items():
+        print(f"\ndata of version {version}:")
+        for name, value in data.items():
+            print(f"  {name} = {json.dumps(value)}")
     return 0
 
 
@@ -73,15 +123,32 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
     target_help = "module:attribute naming a HookManager, a function returning one, or a spec class"
     inspect = commands.add_parser("inspect", help="list hooks and their implementations in effective order")
-    inspect.add_argument("target", help=target_help)
+    inspect.add_argument("target", nargs="?", help=target_help)
+    inspect.add_argument("--project", metavar="DIR", help="show a project's lifecycle hooks instead")
+    inspect.add_argument("--lifecycle-target", metavar="T", help="with --project: only this target")
     explain = commands.add_parser("explain", help="the order of one hook, with the reason for each position")
     explain.add_argument("target", help=target_help)
     explain.add_argument("hook", help="the hook's name")
     for sub in (inspect, explain):
         sub.add_argument("--entry-points", metavar="GROUP", help="also register the plugins of this entry-point group")
         sub.add_argument("--json", action="store_true", help="print JSON")
+    run = commands.add_parser("run", help="run a project's lifecycle hooks (no operation of its own)")
+    run.add_argument("--project", metavar="DIR", required=True, help="the project (where pyproject.toml is)")
+    run.add_argument("--target", required=True, help="the target whose hooks run (wheel, sdist, ...)")
+    run.add_argument("--version", action="append", help="a version to produce (repeat for several; default: standard)")
+    run.add_argument("--hooks-only", action="store_true", help="run initialize only: no operation, no finalize")
+    run.add_argument("--clean", action="store_true", help="call every hook's clean first")
+    run.add_argument("--json", action="store_true", help="print the calls and the final data as JSON")
+    for sub in (inspect, run):
+        sub.add_argument(
+            "--app", default="hookwise", help="the host whose tables to read: [tool.APP] (default: hookwise)"
+        )
+        sub.add_argument(
+            "--env-prefix", metavar="PREFIX", help="the environment switches' prefix (default: APP upper-cased)"
+        )
     inspect.set_defaults(run=_inspect)
     explain.set_defaults(run=_explain)
+    run.set_defaults(run=_run)
     return parser
 
 

@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "BudgetExceededError",
     "BudgetWarning",
+    "BuildDataError",
     "DisabledPluginWarning",
     "EntryPointError",
     "EntryPointWarning",
@@ -22,6 +23,7 @@ __all__ = [
     "HookResultError",
     "HookwiseError",
     "HookwiseWarning",
+    "LifecycleConfigError",
     "OperationVetoed",
     "OrderCycleError",
     "PluginValidationError",
@@ -109,6 +111,36 @@ class EntryPointError(HookwiseError, ImportError):
         self.entry_point = entry_point
         self.distribution = distribution
         self.version = version
+
+
+class LifecycleConfigError(HookwiseError, ValueError):
+    """Lifecycle hooks are configured wrongly: a table, a key, a hook file, or an environment variable.
+
+    Attributes:
+        source: what holds the mistake: the configuration file, the hook file, or the variable's name.
+        hook: the hook concerned, if any.
+    """
+
+    def __init__(self, message: str, *, source: str, hook: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+        self.hook = hook
+
+
+class BuildDataError(HookwiseError, TypeError):
+    """A lifecycle hook left the shared data in a state its fields do not allow.
+
+    Attributes:
+        hook: the hook that did it.
+        stage: ``"clean"``, ``"initialize"`` or ``"finalize"``.
+        field: the data field concerned.
+    """
+
+    def __init__(self, message: str, *, hook: str, stage: str, field: str) -> None:
+        super().__init__(message)
+        self.hook = hook
+        self.stage = stage
+        self.field = field
 
 
 class HookCallError(HookwiseError, TypeError):
