@@ -29,8 +29,9 @@ class LifecycleHook:
             def initialize(self, version: str, build_data: dict[str, Any]) -> None:
                 build_data["artifacts"].append("generated/*.py")
 
-    Methods are called positionally, so their parameters may be named as in
-    Hatchling (``build_data``) or otherwise. The defaults do nothing.
+    Methods are called positionally (they are positional-only here), so
+    overrides may name their parameters as Hatchling does (``build_data``) or
+    otherwise. The defaults do nothing.
     """
 
     PLUGIN_NAME: ClassVar[str] = ""
@@ -94,13 +95,13 @@ class LifecycleHook:
             self.__app = logging.getLogger("hookwise")
         return self.__app
 
-    def clean(self, versions: list[str]) -> None:
+    def clean(self, versions: list[str], /) -> None:
         """Remove what earlier runs left, before building (when asked to clean)."""
 
-    def initialize(self, version: str, data: dict[str, Any]) -> None:
+    def initialize(self, version: str, data: dict[str, Any], /) -> None:
         """Before the operation produces ``version``; changes to ``data`` are seen by later hooks and the operation."""
 
-    def finalize(self, version: str, data: dict[str, Any], artifact_path: str) -> None:
+    def finalize(self, version: str, data: dict[str, Any], artifact_path: str, /) -> None:
         """After the operation produced ``artifact_path``; not called in hooks-only runs."""
 
     def dependencies(self) -> list[str]:

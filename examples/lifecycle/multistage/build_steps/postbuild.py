@@ -1,4 +1,6 @@
 # build_steps/postbuild.py (seed 000)
+# pyright: basic
+# (seed 000's code as written: its `build_data['artifacts'] = []` pattern is untyped)
 from typing import Any
 
 from hookwise import LifecycleHook

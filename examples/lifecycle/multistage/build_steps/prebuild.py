@@ -1,4 +1,6 @@
 # build_steps/prebuild.py (seed 000)
+# pyright: basic
+# (seed 000's code as written: its `build_data['artifacts'] = []` pattern is untyped)
 import os
 from typing import Any
 
