@@ -10,7 +10,7 @@ from typing import Any, Final, cast, final
 from hookwise._impl import ImplOptions, Style
 from hookwise._manager import HookManager
 from hookwise._spec import hookspec
-from hookwise._tracing import TraceEvent
+from hookwise._tracing import Monitor, TraceEvent
 from hookwise.exceptions import LifecycleConfigError
 from hookwise.lifecycle._config import HookConfig, ProjectConfig, check_requirement, env_flag, env_name
 from hookwise.lifecycle._data import DataRules, Field, Snapshot
@@ -147,6 +147,8 @@ class LifecycleRunner:
         fields: build data fields the host declares, per target (``"*"``: every target).
         metadata: what hooks see as ``self.metadata``.
         messages: the hooks' ``self.app``; the ``hookwise`` logger by default.
+        monitors: monitors (``TraceRecorder``, ``HookStats``, ...) attached to every run's
+            hook manager: the stages are the hooks ``clean``, ``initialize`` and ``finalize``.
 
     Example::
 
@@ -164,8 +166,10 @@ class LifecycleRunner:
         fields: Mapping[str, Mapping[str, Field]] | None = None,
         metadata: Mapping[str, Any] | None = None,
         messages: App | None = None,
+        monitors: Sequence[Monitor] = (),
     ) -> None:
         self.app = app
+        self.monitors = list(monitors)
         self.root = Path(root)
         self.env_prefix = env_prefix or app.upper().replace("-", "_").replace(".", "_")
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
@@ -325,6 +329,8 @@ class LifecycleRunner:
             source = f"lifecycle hook {name} ({self.config.file})"
             manager._register_found(hook, name, found, source)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage]
         manager.add_monitor(_Stages(rules, result))
+        for monitor in self.monitors:
+            manager.add_monitor(monitor)
         if clean or clean_only:
             manager.call.clean(versions=list(versions))
             if clean_only:
