@@ -174,7 +174,17 @@ class HookResultError(HookwiseError, TypeError):
         self.hook = hook
 
 
-class BudgetExceededError(HookwiseError, TimeoutError):
+class _OverBudget(Exception):
+    """What both budget reports carry: the slow plugin, the hook, and the duration in seconds."""
+
+    def __init__(self, message: str, *, plugin: str, hook: str, duration: float) -> None:
+        super().__init__(message)
+        self.plugin = plugin
+        self.hook = hook
+        self.duration = duration
+
+
+class BudgetExceededError(_OverBudget, HookwiseError, TimeoutError):
     """An implementation ran over its hook's time budget (``on_budget="error"``).
 
     It is raised as the implementation's own exception, so the hook's error
@@ -185,12 +195,6 @@ class BudgetExceededError(HookwiseError, TimeoutError):
         hook: the hook.
         duration: how long the implementation took, in seconds.
     """
-
-    def __init__(self, message: str, *, plugin: str, hook: str, duration: float) -> None:
-        super().__init__(message)
-        self.plugin = plugin
-        self.hook = hook
-        self.duration = duration
 
 
 class ReentrancyError(HookwiseError, RecursionError):
@@ -309,7 +313,7 @@ class HookwiseWarning(UserWarning):
     """Base class of the warnings hookwise issues."""
 
 
-class BudgetWarning(HookwiseWarning):
+class BudgetWarning(_OverBudget, HookwiseWarning):
     """An implementation ran over its hook's time budget (``on_budget="warn"``, the default).
 
     Attributes:
@@ -317,12 +321,6 @@ class BudgetWarning(HookwiseWarning):
         hook: the hook.
         duration: how long the implementation took, in seconds.
     """
-
-    def __init__(self, message: str, *, plugin: str, hook: str, duration: float) -> None:
-        super().__init__(message)
-        self.plugin = plugin
-        self.hook = hook
-        self.duration = duration
 
 
 class DisabledPluginWarning(HookwiseWarning):
