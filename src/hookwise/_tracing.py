@@ -194,7 +194,7 @@ class TraceRecorder:
 
         recorder = TraceRecorder()
         manager.add_monitor(recorder)
-        ...
+        run_the_application()
         print(recorder.format())
         Path("trace.html").write_text(recorder.to_html())
     """
