@@ -22,7 +22,7 @@ from typing import Any, TypeVar, overload
 
 from hookwise._manager import HookManager
 from hookwise._results import DispatchResult
-from hookwise._tracing import TraceEvent, TraceRecorder
+from hookwise._tracing import TraceRecorder
 
 __all__ = ["CallRecorder", "assert_allowed", "assert_patched", "assert_vetoed", "fresh_manager"]
 
@@ -54,9 +54,6 @@ class CallRecorder(TraceRecorder):
         recorder = cls()
         manager.add_monitor(recorder, hooks=hooks)
         return recorder
-
-    def __call__(self, event: TraceEvent) -> None:
-        super().__call__(event)
 
     def calls_of(self, hook: str) -> list[dict[str, Any]]:
         """The arguments of every recorded call of ``hook``, in order (nested calls included)."""
