@@ -426,3 +426,17 @@ def test_a_late_async_implementation_of_a_used_historic_hook_is_refused() -> Non
     ):
         hooks.register("configured", late, name="late")
     assert not hooks.is_registered("late")
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_awaited_calls_run_under_anyio(backend: str) -> None:
+    import anyio
+
+    class AnyioDouble:
+        @hookimpl
+        async def collect(self, x: int) -> int:
+            await anyio.sleep(0)
+            return x * 2
+
+    hooks = manager(SyncTriple(), AnyioDouble())
+    assert anyio.run(hooks.call.collect.acall, 2, backend=backend) == [6, 4]
