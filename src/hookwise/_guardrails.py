@@ -75,11 +75,6 @@ _HOOKS: ContextVar[tuple[str, ...]] = ContextVar("hookwise_hooks", default=())
 """The names of the guarded or monitored hooks running in the current context, outermost first."""
 
 
-def call_stack() -> tuple[Frame, ...]:
-    """The hook calls running in the current context, outermost first."""
-    return _STACK.get()
-
-
 def check_primitive(spec: HookSpec[..., Any], arguments: Mapping[str, Any]) -> None:
     """Raise :class:`HookCallError` naming the first argument (and path inside it) that is not primitive data."""
     for name, value in arguments.items():
@@ -153,10 +148,6 @@ class Instrumentation:
         if not monitors and hook_budget is None and not spec.strict and max_depth is None:
             return None
         return cls(monitors=monitors, budget=hook_budget, on_budget=policy, strict=spec.strict, max_depth=max_depth)
-
-    @property
-    def tracks_stack(self) -> bool:
-        return bool(self.monitors) or self.max_depth is not None
 
 
 def over_budget(
