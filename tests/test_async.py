@@ -14,9 +14,9 @@ from hookwise import (
     HookCallError,
     HookErrorGroup,
     HookManager,
-    HookResult,
     HookResultError,
     Patch,
+    PluginResult,
     PluginValidationError,
     Veto,
     hookimpl,
@@ -177,7 +177,7 @@ def test_awaited_raise_policy_notes_the_plugin() -> None:
 def test_awaited_provenance_and_dispatch() -> None:
     hooks = manager(AsyncDouble(), SyncTriple())
     record = asyncio.run(hooks.hook(Specs.collect).acall_with_provenance(x=1))
-    assert (record.result, record.results) == ([2, 3], [HookResult("AsyncDouble", 2), HookResult("SyncTriple", 3)])
+    assert (record.result, record.results) == ([2, 3], [PluginResult("AsyncDouble", 2), PluginResult("SyncTriple", 3)])
     result = asyncio.run(hooks.adispatch("after", {"x": 1}))
     assert not result.vetoed
 
@@ -376,7 +376,7 @@ def test_concurrent_provenance_is_in_effective_order() -> None:
     hooks.register("gathered", lambda context: "a", name="a")
     hooks.register("gathered", lambda context: None, name="none")
     record = asyncio.run(hooks.hook("gathered").acall_with_provenance(x=1))
-    assert (record.result, record.results) == (["a"], [HookResult("a", "a")])
+    assert (record.result, record.results) == (["a"], [PluginResult("a", "a")])
 
 
 def test_concurrent_is_only_for_collect_and_observe_hooks() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import threading
 from collections.abc import Callable, Generator
 from typing import Any, ClassVar
@@ -15,18 +16,20 @@ from hookwise import (
     Allow,
     DispatchResult,
     ErrorPolicy,
+    HookCaller,
     HookErrorGroup,
     HookManager,
-    HookResult,
     HookResultError,
     Kind,
     OperationVetoed,
     Patch,
     PatchConflict,
+    PluginResult,
     Veto,
     hookimpl,
     hookspec,
 )
+from hookwise._engine import COMPILE_AFTER
 from hookwise._results import CallRecord
 
 
@@ -507,14 +510,14 @@ def test_provenance_says_which_plugin_returned_which_result() -> None:
     record = manager.hook("h").call_with_provenance(x=1)
     assert isinstance(record, CallRecord)
     assert record.result == ["a", "c"]
-    assert record.results == [HookResult("p0", "a"), HookResult("p2", "c")]
+    assert record.results == [PluginResult("p0", "a"), PluginResult("p2", "c")]
     assert record.by_plugin == {"p0": "a", "p2": "c"}
 
 
 def test_provenance_of_a_first_hook_names_the_winner() -> None:
     manager = manager_with("first", ["x"], lambda c: None, lambda c: "won", lambda c: "never")
     record = manager.hook("h").call_with_provenance(x=1)
-    assert (record.result, record.results) == ("won", [HookResult("p1", "won")])
+    assert (record.result, record.results) == ("won", [PluginResult("p1", "won")])
 
 
 def test_provenance_with_wrappers_records_implementations_and_the_final_result() -> None:
@@ -532,12 +535,12 @@ def test_provenance_with_wrappers_records_implementations_and_the_final_result()
     manager = wrapped(Double(), One(), Wrap())
     record = manager.hook(Specs.h).call_with_provenance(x=5)
     assert record.result == [11]
-    assert record.results == [HookResult("Double", 10), HookResult("One", 1)]
+    assert record.results == [PluginResult("Double", 10), PluginResult("One", 1)]
 
 
 def test_provenance_caller_is_rebuilt_after_registration() -> None:
     manager = manager_with("collect", ["x"], lambda c: "a")
-    assert manager.hook("h").call_with_provenance(x=1).results == [HookResult("p0", "a")]
+    assert manager.hook("h").call_with_provenance(x=1).results == [PluginResult("p0", "a")]
     manager.register("h", lambda c: "b", name="late")
     assert manager.hook("h").call_with_provenance(x=1).by_plugin == {"p0": "a", "late": "b"}
 
@@ -704,28 +707,49 @@ def test_intercept_agrees_with_a_reference_dispatcher(answers: list[Any]) -> Non
 # -- compiled callers ------------------------------------------------------------------------
 
 
+def warm(caller: HookCaller[..., Any], **kwargs: Any) -> None:
+    """Call until the hook runs its compiled caller (a few calls of unchanged implementations)."""
+    for _ in range(50):
+        caller(**kwargs)
+        if caller.compiled:
+            return
+    raise AssertionError(f"{caller!r} was not compiled after 50 calls")
+
+
 def test_a_registration_rebuilds_only_the_hooks_it_affects() -> None:
     manager = HookManager()
     manager.add_spec("a", [])
     manager.add_spec("b", [])
     manager.register("a", lambda c: "a1", name="a1")
-    manager.hook("a")()
-    manager.hook("b")()
-    compiled_a, compiled_b = manager.hook("a")._fn, manager.hook("b")._fn
+    warm(manager.hook("a"))
+    warm(manager.hook("b"))
     manager.register("b", lambda c: "b1", name="b1")
-    assert manager.hook("a")._fn is compiled_a
-    assert manager.hook("b")._fn is not compiled_b
+    assert manager.hook("a").compiled
+    assert not manager.hook("b").compiled
     assert manager.hook("b")() == ["b1"]
 
 
-def test_the_relay_holds_the_compiled_caller_itself_after_the_first_call() -> None:
+def test_a_call_right_after_a_registration_is_interpreted_and_compiled_once_called_again() -> None:
+    """Registering and calling in turn never compiles: hot hooks compile once their plugins settle."""
+    manager = HookManager()
+    manager.add_spec("h", ["x"])
+    for index in range(20):
+        manager.register("h", lambda c, i=index: i, name=f"p{index}")
+        assert manager.hook("h")(x=0) == list(range(index + 1))
+        assert manager.hook("h").compiled is (COMPILE_AFTER <= 1)  # by default: interpreted
+    warm(manager.hook("h"), x=0)
+    assert manager.hook("h")(x=0) == list(range(20))
+
+
+def test_the_relay_holds_the_compiled_caller_itself_once_compiled() -> None:
     manager = manager_with("collect", ["x"], lambda c: 1)
     relay: Any = manager.call
-    assert manager.hook("h")(x=1) == [1]
-    source: str = relay.h.__hookwise_source__
-    assert "def _hw_call(x):" in source
+    warm(manager.hook("h"), x=1)
+    assert relay.h(x=1) == [1]
     assert relay.h.__name__ == "h"
-    assert relay.h is manager.hook("h")._fn
+    assert relay.h.__code__.co_filename.startswith("<hookwise h #")
+    assert "def _hw_call(x):" in inspect.getsource(relay.h)
+    assert inspect.getsource(relay.h) == manager.hook("h").source()
 
 
 def test_the_first_call_after_many_registrations_sees_all_of_them_in_order() -> None:

@@ -602,10 +602,34 @@ def test_a_hook_whose_stage_method_takes_too_much_is_an_error(tmp_path: Path) ->
     source = "from hookwise import LifecycleHook\nclass Greedy(LifecycleHook):\n    def initialize(self, version, data, extra):\n        pass\n"
     root = one_hook(tmp_path, "hooks/h.py", {"hooks/h.py": source})
     with pytest.raises(
-        Exception,
-        match=r"Greedy.initialize for hook 'initialize' takes \(version, data, extra\); it is called with the spec's 2 arguments, in order",
-    ):
+        LifecycleConfigError,
+        match=r"^hook 'h': Greedy.initialize\(version, data, extra\) cannot be called: the runner passes 2 argument\(s\) "
+        r"by position \(version, data\); define it as def initialize\(self, version, data\), or with fewer of them$",
+    ) as caught:
         runner(root).run("wheel")
+    assert caught.value.hook == "h"
+
+
+def test_a_hook_whose_stage_takes_fewer_arguments_gets_just_those(tmp_path: Path) -> None:
+    """An override may leave out trailing arguments; the data is still checked after it."""
+    source = (
+        "from hookwise import LifecycleHook\n"
+        "class Brief(LifecycleHook):\n"
+        "    def initialize(self, version):\n"
+        "        print('initialize', version)\n"
+        "    def finalize(self, version, data):\n"
+        "        data['artifacts'].clear()\n"
+    )
+    root = one_hook(tmp_path, "hooks/h.py", {"hooks/h.py": source})
+    with pytest.raises(BuildDataError, match=r"^hook 'h' in finalize: build data field 'artifacts' lost entries"):
+        runner(root).run("wheel", lambda version, data: data["artifacts"].append("x") or "out")
+
+
+def test_an_explicit_no_hooks_false_wins_over_the_environment(tmp_path: Path) -> None:
+    root = one_hook(tmp_path, "hooks/h.py", {"hooks/h.py": RECORDER})
+    result = runner(root, environ={"HOOKWISE_NO_HOOKS": "1"}).run("wheel", no_hooks=False)
+    assert [(hook, stage) for hook, stage, _ in result.calls] == [("h", "initialize"), ("h", "finalize")]
+    assert runner(root, environ={"HOOKWISE_NO_HOOKS": "1"}).run("wheel").calls == []
 
 
 class InCode(LifecycleHook):

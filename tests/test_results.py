@@ -13,10 +13,10 @@ from hookwise import (
     CallRecord,
     DispatchResult,
     HookManager,
-    HookResult,
     OperationVetoed,
     Patch,
     PatchConflict,
+    PluginResult,
     PluginValidationError,
     Veto,
     hookimpl,
@@ -47,10 +47,10 @@ def test_result_records_print_and_compare() -> None:
     conflict = PatchConflict("tags", "a", [1], "b", [2])
     assert repr(conflict) == "PatchConflict('tags': 'a' set [1], then 'b' set [2])"
     assert conflict != "tags"
-    assert repr(HookResult("p", 1)) == "HookResult('p', 1)"
-    assert HookResult("p", 1) != ("p", 1)
-    record = CallRecord([1], [HookResult("p", 1)])
-    assert repr(record) == "CallRecord(result=[1], results=[HookResult('p', 1)])"
+    assert repr(PluginResult("p", 1)) == "PluginResult('p', 1)"
+    assert PluginResult("p", 1) != ("p", 1)
+    record = CallRecord([1], [PluginResult("p", 1)])
+    assert repr(record) == "CallRecord(result=[1], results=[PluginResult('p', 1)])"
 
 
 def test_dispatch_results_print_their_outcome() -> None:

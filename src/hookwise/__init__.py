@@ -7,26 +7,27 @@ implement them with :func:`hookimpl`, register plugins on a
 
 from typing import TYPE_CHECKING, Any
 
+from hookwise._caller import HookCaller
 from hookwise._discovery import (
     load_entry_points,
     naming_advice,
     register_project_hooks,
     register_settings,
 )
-from hookwise._impl import HookImpl, hookimpl
-from hookwise._manager import HookCaller, HookManager, PluginInfo
+from hookwise._impl import HandlerOptions, HookImpl, ImplementationOptions, ImplOptions, hookimpl
+from hookwise._manager import HookManager, PluginInfo
 from hookwise._order import Explanation, OrderEntry
 from hookwise._results import (
     Allow,
     CallRecord,
     DispatchResult,
     HookResponse,
-    HookResult,
     Patch,
     PatchConflict,
+    PluginResult,
     Veto,
 )
-from hookwise._spec import ErrorPolicy, GuardrailOptions, HookCall, HookSpec, Kind, hookspec
+from hookwise._spec import ErrorPolicy, GuardrailOptions, HookCall, HookSpec, Kind, OnBudget, hookspec
 from hookwise._tracing import CallSpan, HookStats, ImplSpan, Monitor, TraceEvent, TraceRecorder
 from hookwise.exceptions import (
     BudgetExceededError,
@@ -41,12 +42,14 @@ from hookwise.exceptions import (
     HookwiseError,
     HookwiseWarning,
     LifecycleConfigError,
+    MonitorWarning,
     OperationVetoed,
     OrderCycleError,
     PluginValidationError,
     ReentrancyError,
     RegistrationError,
     SpecError,
+    TargetError,
 )
 
 if TYPE_CHECKING:
@@ -86,6 +89,7 @@ __all__ = [
     "Explanation",
     "Field",
     "GuardrailOptions",
+    "HandlerOptions",
     "HookCall",
     "HookCallError",
     "HookCaller",
@@ -93,28 +97,33 @@ __all__ = [
     "HookImpl",
     "HookManager",
     "HookResponse",
-    "HookResult",
     "HookResultError",
     "HookSpec",
     "HookStats",
     "HookwiseError",
     "HookwiseWarning",
+    "ImplOptions",
     "ImplSpan",
+    "ImplementationOptions",
     "Kind",
     "LifecycleConfigError",
     "LifecycleHook",
     "LifecycleRunner",
     "Monitor",
+    "MonitorWarning",
+    "OnBudget",
     "OperationVetoed",
     "OrderCycleError",
     "OrderEntry",
     "Patch",
     "PatchConflict",
     "PluginInfo",
+    "PluginResult",
     "PluginValidationError",
     "ReentrancyError",
     "RegistrationError",
     "SpecError",
+    "TargetError",
     "TraceEvent",
     "TraceRecorder",
     "Veto",

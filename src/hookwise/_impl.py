@@ -1,90 +1,128 @@
-"""Hook implementations: the ``hookimpl`` marker and registered implementations.
+"""Hook implementations: the ``hookimpl`` marker, its options, and registered implementations.
 
-``hookimpl`` records options on a function; registration turns each marked
-function of a plugin into a :class:`HookImpl`, validated against its spec.
+``hookimpl`` records an :class:`ImplOptions` on a function; registration turns
+each marked function of a plugin into a :class:`HookImpl`, validated against
+its spec. The options are declared once, in :class:`ImplOptions`; the
+``TypedDict``\\ s beside it type the keyword arguments of ``hookimpl`` and of
+``HookManager.register(hook, handler, ...)`` (a test keeps them in step).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias, TypeVar, final, overload
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, TypeVar, Unpack, final, overload
 
 from hookwise._spec import HookSpec
 from hookwise.exceptions import PluginValidationError
 
-if TYPE_CHECKING:
-    import inspect
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 IMPL_MARK: Final = "__hookwise_impl__"
-Style: TypeAlias = Literal["params", "context", "positional"]
-"""``params``: the implementation takes named hook parameters.
-``context``: it takes one argument, the mapping of all of them (seed 004's handlers).
-``positional``: it takes the spec's parameters by position, whatever it names them (lifecycle hooks)."""
+
+ArgumentStyle: TypeAlias = Literal["named", "mapping"]
+"""How an implementation receives the call's arguments.
+
+``named``: the spec parameters it names (any subset), matched by name.
+``mapping``: one argument, a read-only mapping of all of them (handlers registered by hook name).
+"""
 
 BAND_NAMES: Final = ("tryfirst", "normal", "trylast")
 
 
-def _names(value: str | Sequence[str]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
+class ImplOptions(NamedTuple):
+    """The options of one hook implementation: the one place they are declared."""
+
+    priority: int = 0
+    """Lower runs first, within the implementation's band."""
+    tryfirst: bool = False
+    """Run in the first band, before every normal implementation."""
+    trylast: bool = False
+    """Run in the last band, after every normal implementation."""
+    before: tuple[str, ...] = ()
+    """Plugins whose implementations of this hook must run after this one."""
+    after: tuple[str, ...] = ()
+    """Plugins whose implementations of this hook must run before this one."""
+    wrapper: bool = False
+    """A generator that yields once and runs around the plain implementations."""
+    specname: str | None = None
+    """The hook to implement, when it differs from the function's name."""
+    optional: bool = False
+    """No error when no spec of that name exists; the implementation waits for one."""
+
+    @classmethod
+    def of(cls, options: Mapping[str, object], *, where: str, allowed: Sequence[str] | None = None) -> ImplOptions:
+        """Options from keyword arguments, checked: unknown names and wrong types are a ``TypeError``.
+
+        ``where`` names the call for messages (``"hookimpl()"``); ``allowed``
+        limits the names (a handler registered by hook name takes the ordering ones).
+        """
+        names = cls._fields if allowed is None else tuple(allowed)
+        for name, value in options.items():
+            if name not in names:
+                from hookwise._text import did_you_mean
+
+                msg = f"{where} got an unknown option {name!r}{did_you_mean(name, names)} (options: {', '.join(names)})"
+                raise TypeError(msg)
+            _check_option(name, value, where)
+        values: dict[str, Any] = dict(options)
+        for name in ("before", "after"):
+            if name in values:
+                value = values[name]
+                values[name] = (value,) if isinstance(value, str) else tuple(value)
+        return cls(**values)
+
+    @property
+    def band(self) -> int:
+        """0 for tryfirst, 1 for normal, 2 for trylast."""
+        return 0 if self.tryfirst else 2 if self.trylast else 1
 
 
-@final
-class ImplOptions:
-    """The options given to :func:`hookimpl`, stored on the marked function."""
+def _check_option(name: str, value: object, where: str) -> None:
+    if name == "priority":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        expected = "an int"
+    elif name in ("before", "after"):
+        ok = isinstance(value, str) or (
+            isinstance(value, Sequence) and all(isinstance(item, str) for item in value)  # pyright: ignore[reportUnknownVariableType]
+        )
+        expected = "a plugin name or a sequence of plugin names"
+    elif name == "specname":
+        ok = value is None or isinstance(value, str)
+        expected = "a hook name or None"
+    else:
+        ok = isinstance(value, bool)
+        expected = "True or False"
+    if not ok:
+        msg = f"{where}: option {name}={value!r} must be {expected}"
+        raise TypeError(msg)
 
-    __slots__ = ("after", "before", "optional", "priority", "specname", "tryfirst", "trylast", "wrapper")
 
-    def __init__(
-        self,
-        *,
-        priority: int = 0,
-        tryfirst: bool = False,
-        trylast: bool = False,
-        before: str | Sequence[str] = (),
-        after: str | Sequence[str] = (),
-        wrapper: bool = False,
-        specname: str | None = None,
-        optional: bool = False,
-    ) -> None:
-        self.priority = priority
-        self.tryfirst = tryfirst
-        self.trylast = trylast
-        self.before = _names(before)
-        self.after = _names(after)
-        self.wrapper = wrapper
-        self.specname = specname
-        self.optional = optional
+class HandlerOptions(TypedDict, total=False):
+    """The ordering options: what ``HookManager.register(hook, handler, ...)`` takes."""
+
+    priority: int
+    tryfirst: bool
+    trylast: bool
+    before: str | Sequence[str]
+    after: str | Sequence[str]
+
+
+class ImplementationOptions(HandlerOptions, total=False):
+    """Every option :func:`hookimpl` takes."""
+
+    wrapper: bool
+    specname: str | None
+    optional: bool
+
+
+HANDLER_OPTIONS: Final = tuple(HandlerOptions.__annotations__)
 
 
 @overload
 def hookimpl(function: F, /) -> F: ...
 @overload
-def hookimpl(
-    *,
-    priority: int = 0,
-    tryfirst: bool = False,
-    trylast: bool = False,
-    before: str | Sequence[str] = (),
-    after: str | Sequence[str] = (),
-    wrapper: bool = False,
-    specname: str | None = None,
-    optional: bool = False,
-) -> Callable[[F], F]: ...
-def hookimpl(
-    function: F | None = None,
-    /,
-    *,
-    priority: int = 0,
-    tryfirst: bool = False,
-    trylast: bool = False,
-    before: str | Sequence[str] = (),
-    after: str | Sequence[str] = (),
-    wrapper: bool = False,
-    specname: str | None = None,
-    optional: bool = False,
-) -> F | Callable[[F], F]:
+def hookimpl(**options: Unpack[ImplementationOptions]) -> Callable[[F], F]: ...
+def hookimpl(function: F | None = None, /, **options: Unpack[ImplementationOptions]) -> F | Callable[[F], F]:
     """Mark a function or method as a hook implementation.
 
     The function's name is the hook's name unless ``specname`` is given. It
@@ -103,8 +141,12 @@ def hookimpl(
         optional: no error when no spec of that name exists; the
             implementation waits until one is added.
 
-    Options are checked at registration (``tryfirst`` with ``trylast``, a
-    wrapper that is not a generator), where the error can name the plugin.
+    Raises:
+        TypeError: an unknown option, or an option of the wrong type.
+
+    Options that depend on the hook (``tryfirst`` with ``trylast``, a wrapper
+    that is not a generator) are checked at registration, where the error can
+    name the plugin.
 
     Example::
 
@@ -112,20 +154,11 @@ def hookimpl(
             @hookimpl(priority=20, after="validation")
             def before_complete_task(self, owner_id: str) -> Veto | None: ...
     """
-    options = ImplOptions(
-        priority=priority,
-        tryfirst=tryfirst,
-        trylast=trylast,
-        before=before,
-        after=after,
-        wrapper=wrapper,
-        specname=specname,
-        optional=optional,
-    )
+    checked = ImplOptions.of(options, where="hookimpl()")
 
     def mark(fn: F) -> F:
         target = getattr(fn, "__func__", fn)  # staticmethod / classmethod objects
-        setattr(target, IMPL_MARK, options)
+        setattr(target, IMPL_MARK, checked)
         return fn
 
     if function is not None:
@@ -136,7 +169,10 @@ def hookimpl(
 def impl_options(value: object) -> ImplOptions | None:
     """The options a plugin attribute was marked with, or None."""
     target = getattr(value, "__func__", value)
-    options = getattr(target, IMPL_MARK, None)
+    try:
+        options = getattr(target, IMPL_MARK, None)
+    except Exception:  # noqa: BLE001 - an attribute that fails to read is not a hook implementation
+        return None
     return options if isinstance(options, ImplOptions) else None
 
 
@@ -149,32 +185,27 @@ class HookImpl:
         plugin: the plugin object (the handler itself for handlers registered by hook name).
         function: the callable that is called.
         hook: the hook's name.
-        priority, tryfirst, trylast, before, after, wrapper: its ordering options.
+        options: its :class:`ImplOptions` (``priority``, ``tryfirst``, ...,
+            also readable as attributes of the implementation).
         seq: its registration sequence number, unique in its manager.
         argnames: the spec parameters it takes, passed positionally in this order.
         kwargnames: the spec parameters it takes as keyword-only arguments.
-        style: ``"params"`` or ``"context"`` (one mapping argument).
+        style: ``"named"``, or ``"mapping"`` (one argument, the call's arguments as a mapping).
         is_async: a coroutine function (or, for wrappers, an async generator
             function): only awaited calls can run it.
     """
 
     __slots__ = (
-        "after",
         "argnames",
-        "before",
         "function",
         "hook",
         "is_async",
         "kwargnames",
-        "optional",
+        "options",
         "plugin",
         "plugin_name",
-        "priority",
         "seq",
         "style",
-        "tryfirst",
-        "trylast",
-        "wrapper",
     )
 
     def __init__(
@@ -186,29 +217,53 @@ class HookImpl:
         options: ImplOptions,
         *,
         seq: int,
-        style: Style = "params",
+        style: ArgumentStyle = "named",
     ) -> None:
         self.plugin_name = plugin_name
         self.plugin = plugin
         self.function = function
         self.hook = hook
-        self.priority = options.priority
-        self.tryfirst = options.tryfirst
-        self.trylast = options.trylast
-        self.before = options.before
-        self.after = options.after
-        self.wrapper = options.wrapper
-        self.optional = options.optional
+        self.options = options
         self.seq = seq
-        self.style: Style = style
+        self.style: ArgumentStyle = style
         self.argnames: tuple[str, ...] = ()
         self.kwargnames: tuple[str, ...] = ()
         self.is_async = False
 
     @property
+    def priority(self) -> int:
+        """Lower runs first, within the band."""
+        return self.options.priority
+
+    @property
+    def tryfirst(self) -> bool:
+        """Runs in the first band."""
+        return self.options.tryfirst
+
+    @property
+    def trylast(self) -> bool:
+        """Runs in the last band."""
+        return self.options.trylast
+
+    @property
+    def before(self) -> tuple[str, ...]:
+        """Plugins that must run after this implementation."""
+        return self.options.before
+
+    @property
+    def after(self) -> tuple[str, ...]:
+        """Plugins that must run before this implementation."""
+        return self.options.after
+
+    @property
+    def wrapper(self) -> bool:
+        """Whether it is a wrapper."""
+        return self.options.wrapper
+
+    @property
     def band(self) -> int:
         """0 for tryfirst, 1 for normal, 2 for trylast."""
-        return 0 if self.tryfirst else 2 if self.trylast else 1
+        return self.options.band
 
     @property
     def qualname(self) -> str:
@@ -220,20 +275,105 @@ class HookImpl:
         return f"<HookImpl {self.hook} plugin={self.plugin_name!r} function={self.qualname}>"
 
 
+# -- signatures ---------------------------------------------------------------------------
+
+_CO_VARARGS: Final = 0x04
+_CO_VARKEYWORDS: Final = 0x08
+POSITIONAL_ONLY, POSITIONAL, VAR_POSITIONAL, KEYWORD_ONLY, VAR_KEYWORD = range(5)
+"""The kinds of :class:`Parameter`, in signature order."""
+
+
+class Parameter(NamedTuple):
+    """One parameter of an implementation: its name, its kind, whether it has a default."""
+
+    name: str
+    kind: int
+    has_default: bool
+
+
+def parameters(function: Callable[..., Any]) -> list[Parameter]:
+    """The parameters of ``function`` as a call sees them (``self`` of a bound method left out).
+
+    Plain functions and methods are read from their code objects, which is
+    about twenty times faster than :func:`inspect.signature`; anything else
+    (partials, callable objects, decorated functions) goes through it.
+
+    Raises:
+        TypeError, ValueError: the signature cannot be read.
+    """
+    target: Any = function
+    bound = False
+    if type(target).__name__ == "method" and hasattr(target, "__func__"):
+        target, bound = target.__func__, True
+    code = getattr(target, "__code__", None)
+    if (
+        code is None
+        or type(target).__name__ != "function"
+        or hasattr(target, "__wrapped__")
+        or hasattr(target, "__signature__")
+    ):
+        return _inspected(function)
+    positional = code.co_argcount
+    names = code.co_varnames
+    defaults = target.__defaults__ or ()
+    kwdefaults: dict[str, Any] = target.__kwdefaults__ or {}
+    found: list[Parameter] = []
+    first_default = positional - len(defaults)
+    for index in range(positional):
+        kind = POSITIONAL_ONLY if index < code.co_posonlyargcount else POSITIONAL
+        found.append(Parameter(names[index], kind, index >= first_default))
+    cursor = positional + code.co_kwonlyargcount
+    if code.co_flags & _CO_VARARGS:
+        found.append(Parameter(names[cursor], VAR_POSITIONAL, False))
+        cursor += 1
+    found.extend(
+        Parameter(name, KEYWORD_ONLY, name in kwdefaults)
+        for name in names[positional : positional + code.co_kwonlyargcount]
+    )
+    if code.co_flags & _CO_VARKEYWORDS:
+        found.append(Parameter(names[cursor], VAR_KEYWORD, False))
+    if bound:
+        if not found or found[0].kind not in (POSITIONAL_ONLY, POSITIONAL):
+            return _inspected(function)  # a method whose self is *args: let inspect say what it takes
+        found = found[1:]
+    return found
+
+
+def _inspected(function: Callable[..., Any]) -> list[Parameter]:
+    import inspect
+
+    kinds = {
+        inspect.Parameter.POSITIONAL_ONLY: POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD: POSITIONAL,
+        inspect.Parameter.VAR_POSITIONAL: VAR_POSITIONAL,
+        inspect.Parameter.KEYWORD_ONLY: KEYWORD_ONLY,
+        inspect.Parameter.VAR_KEYWORD: VAR_KEYWORD,
+    }
+    signature = inspect.signature(function)
+    return [Parameter(p.name, kinds[p.kind], p.default is not p.empty) for p in signature.parameters.values()]
+
+
+# -- validation --------------------------------------------------------------------------------
+
+
 def _fail(impl: HookImpl, spec: HookSpec[..., Any], problem: str) -> PluginValidationError:
     where = f"plugin {impl.plugin_name!r}: {impl.qualname} for hook {impl.hook!r}"
     msg = f"{where} {problem}; the spec is {spec.signature_text()}"
     return PluginValidationError(msg, plugin=impl.plugin_name, hook=impl.hook)
 
 
-def _parameters(impl: HookImpl) -> list[inspect.Parameter]:
-    import inspect
-
+def _read(impl: HookImpl) -> list[Parameter]:
     try:
-        return list(inspect.signature(impl.function).parameters.values())
+        return parameters(impl.function)
     except (TypeError, ValueError) as e:
         msg = f"plugin {impl.plugin_name!r}: cannot read the signature of {impl.function!r} for hook {impl.hook!r}"
         raise PluginValidationError(msg, plugin=impl.plugin_name, hook=impl.hook) from e
+
+
+def show_parameters(found: Sequence[Parameter]) -> str:
+    """Parameters as a signature shows them: ``version, *args, **kwargs``."""
+    prefix = {VAR_POSITIONAL: "*", VAR_KEYWORD: "**"}
+    return ", ".join(prefix.get(p.kind, "") + p.name for p in found)
 
 
 def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
@@ -243,14 +383,15 @@ def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
         PluginValidationError: naming the plugin, the hook, the offending
             parameters and the spec's signature.
     """
-    if impl.tryfirst and impl.trylast:
+    options = impl.options
+    if options.tryfirst and options.trylast:
         raise _fail(impl, spec, "is marked both tryfirst and trylast; choose one")
-    if impl.plugin_name in impl.before or impl.plugin_name in impl.after:
+    if impl.plugin_name in options.before or impl.plugin_name in options.after:
         raise _fail(impl, spec, "names its own plugin in before=/after=")
     import inspect
 
     function = impl.function
-    if impl.wrapper:
+    if options.wrapper:
         if not (inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function)):
             raise _fail(impl, spec, "is marked wrapper=True but is not a generator function; a wrapper yields once")
         impl.is_async = inspect.isasyncgenfunction(function)
@@ -258,27 +399,24 @@ def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
         raise _fail(impl, spec, "is an async generator; mark it wrapper=True, or make it a coroutine (async def)")
     else:
         impl.is_async = inspect.iscoroutinefunction(function)
-    if impl.style == "context":
-        _validate_context(impl, spec)
-        return
-    if impl.style == "positional":
-        _validate_positional(impl, spec)
+    found = _read(impl)
+    if impl.style == "mapping":
+        _validate_mapping(impl, spec, found)
         return
     allowed = set(spec.param_names)
     positional: list[str] = []
     keyword: list[str] = []
     unknown: list[str] = []
-    for p in _parameters(impl):
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            star = "*" if p.kind == p.VAR_POSITIONAL else "**"
-            raise _fail(impl, spec, f"takes {star}{p.name}; name the parameters it needs instead")
+    for p in found:
+        if p.kind in (VAR_POSITIONAL, VAR_KEYWORD):
+            raise _fail(impl, spec, f"takes {show_parameters([p])}; name the parameters it needs instead")
         if p.name not in allowed:
-            if p.default is p.empty:
+            if not p.has_default:
                 unknown.append(p.name)
             continue
-        if p.kind == p.POSITIONAL_ONLY:
+        if p.kind == POSITIONAL_ONLY:
             raise _fail(impl, spec, f"takes {p.name!r} positional-only; hook parameters are passed by name")
-        (keyword if p.kind == p.KEYWORD_ONLY else positional).append(p.name)
+        (keyword if p.kind == KEYWORD_ONLY else positional).append(p.name)
     if unknown:
         names = "{" + ", ".join(repr(n) for n in unknown) + "}"
         raise _fail(impl, spec, f"takes {names} which is not in the spec")
@@ -286,28 +424,14 @@ def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
     impl.kwargnames = tuple(keyword)
 
 
-def _validate_positional(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
-    parameters = _parameters(impl)
-    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    required = [p for p in positional if p.default is p.empty]
-    if any(p.kind == p.KEYWORD_ONLY and p.default is p.empty for p in parameters) or len(required) > len(spec.params):
-        shown = ", ".join(p.name for p in parameters)
-        raise _fail(impl, spec, f"takes ({shown}); it is called with the spec's {len(spec.params)} arguments, in order")
-    count = len(spec.params) if any(p.kind == p.VAR_POSITIONAL for p in parameters) else len(positional)
-    impl.argnames = spec.param_names[: min(count, len(spec.params))]
-
-
-def _validate_context(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
-    required = [
-        p for p in _parameters(impl) if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-    ]
-    positional = [
-        p for p in _parameters(impl) if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)
-    ]
-    if len(required) > 1 or not positional or (required and required[0].kind == required[0].KEYWORD_ONLY):
-        shown = ", ".join(p.name for p in _parameters(impl))
+def _validate_mapping(impl: HookImpl, spec: HookSpec[..., Any], found: Sequence[Parameter]) -> None:
+    """A handler registered by hook name takes one positional argument: the context mapping."""
+    required = [p for p in found if not p.has_default and p.kind not in (VAR_POSITIONAL, VAR_KEYWORD)]
+    positional = [p for p in found if p.kind in (POSITIONAL_ONLY, POSITIONAL, VAR_POSITIONAL)]
+    if len(required) > 1 or not positional or (required and required[0].kind == KEYWORD_ONLY):
         raise _fail(
             impl,
             spec,
-            f"takes ({shown}); a handler registered by hook name takes one argument, the context mapping",
+            f"takes ({show_parameters(found)}); "
+            "a handler registered by hook name takes one argument, the context mapping",
         )

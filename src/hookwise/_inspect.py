@@ -9,11 +9,7 @@ from typing import Any
 
 from hookwise._discovery import load_entry_points, naming_advice
 from hookwise._manager import HookManager
-from hookwise.exceptions import HookwiseError
-
-
-class TargetError(HookwiseError, LookupError):
-    """A ``module:attribute`` target that cannot be imported or is not a manager or spec class."""
+from hookwise.exceptions import TargetError
 
 
 def resolve_target(target: str, *, entry_points: str | None = None) -> HookManager[Any]:

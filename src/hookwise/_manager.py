@@ -1,262 +1,46 @@
-"""The plugin manager: specs, plugins, and one compiled caller per hook.
+"""The plugin manager: specs, plugins, and one engine per hook.
 
-``HookManager`` and ``HookCaller`` are one unit: the manager drives its
-callers' private state (implementations, compiled function) under its lock.
+``HookManager`` owns the specs and the registry of plugins; each hook's
+implementations, order and callers live in a
+:class:`~hookwise._engine.HookEngine`, which the manager hands what it needs
+(its lock, the hook's instrumentation, where to publish the caller) and
+changes only through its methods.
 """
-# pyright: reportPrivateUsage=false
 
 from __future__ import annotations
 
 import types
 from _thread import RLock
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, ParamSpec, TypeVar, Unpack, cast, final, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, Unpack, cast, final, overload
 
-from hookwise._dispatch import build_caller
-from hookwise._impl import HookImpl, ImplOptions, Style, impl_options, validate
-from hookwise._order import Explanation, RegistrationOrder, explain, sort_impls
-from hookwise._results import CallRecord, DispatchResult, HookResult
-from hookwise._spec import ErrorPolicy, GuardrailOptions, HookSpec, Kind, iter_specs
+from hookwise._caller import HookCaller
+from hookwise._engine import History, HookEngine
+from hookwise._impl import HANDLER_OPTIONS, ArgumentStyle, HandlerOptions, HookImpl, ImplOptions, impl_options, validate
+from hookwise._order import Explanation, RegistrationOrder
+from hookwise._results import DispatchResult
+from hookwise._spec import ON_BUDGET, ErrorPolicy, GuardrailOptions, HookSpec, Kind, OnBudget, iter_specs
+from hookwise._text import did_you_mean
+from hookwise.exceptions import HookCallError, PluginValidationError, RegistrationError, SpecError
 
 if TYPE_CHECKING:
-    from hookwise._guardrails import Instrumentation, OnBudget
+    from hookwise._instrumentation import Instrumentation
     from hookwise._tracing import Monitor
-from hookwise.exceptions import HookCallError, PluginValidationError, RegistrationError, SpecError
 
 P = ParamSpec("P")
 Out = TypeVar("Out")
 S = TypeVar("S")
 T = TypeVar("T")
 
-
-class _Plan(NamedTuple):
-    impls: list[HookImpl]
-    ordered: tuple[HookImpl, ...] | None
-    constrained: bool
+Found = tuple[str, ImplOptions, Callable[..., Any], ArgumentStyle]
+"""One implementation a plugin offers: ``(hook, options, function, style)``."""
 
 
 class _Relay:
-    """The object behind ``manager.call``: one attribute per hook, holding its compiled caller."""
+    """The object behind ``manager.call``: one attribute per hook, holding its caller function."""
 
     def __repr__(self) -> str:
         return f"<hook relay: {', '.join(sorted(vars(self)))}>"
-
-
-@final
-class HookCaller(Generic[P, Out]):
-    """One hook of a manager: call it, inspect its implementations, explain their order.
-
-    Get it with :meth:`HookManager.hook`. Calling it is the same as calling
-    ``manager.call.<hook>``, with one attribute look-up more.
-
-    Attributes:
-        name: the hook's name.
-        spec: the hook's spec.
-    """
-
-    __slots__ = (
-        "_afn",
-        "_astub",
-        "_attrs",
-        "_constrained",
-        "_fn",
-        "_history",
-        "_impls",
-        "_manager",
-        "_ordered",
-        "_provenance",
-        "_stub",
-        "name",
-        "spec",
-    )
-
-    def __init__(self, manager: HookManager[Any], spec: HookSpec[P, Out]) -> None:
-        self._manager = manager
-        self.name = spec.name
-        self.spec = spec
-        self._attrs: set[str] = set()
-        self._impls: list[HookImpl] = []
-        self._ordered: tuple[HookImpl, ...] | None = ()
-        self._constrained = False
-        self._history: list[dict[str, Any]] | None = [] if spec.historic else None
-        self._provenance: dict[bool, Callable[..., Any]] = {}
-
-        # Stand-ins for the compiled callers after a registration: the first call compiles.
-        def stub(*args: Any, **kwargs: Any) -> Any:
-            return self._compile(is_async=False)(*args, **kwargs)
-
-        async def astub(*args: Any, **kwargs: Any) -> Any:
-            return await self._compile(is_async=True)(*args, **kwargs)
-
-        self._stub: Callable[..., Any] = stub
-        self._astub: Callable[..., Any] = astub
-        self._afn = astub
-        self._fn = stub
-        self._set(stub)
-
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Out:
-        """Call the hook's implementations; the result follows the hook's kind.
-
-        Raises:
-            HookCallError: the hook has async implementations; await :meth:`acall`.
-        """
-        result: Out = self._fn(*args, **kwargs)
-        return result
-
-    async def acall(self, *args: P.args, **kwargs: P.kwargs) -> Out:
-        """Await the hook's implementations, sync and async alike (all together for concurrent hooks)."""
-        result: Out = await self._afn(*args, **kwargs)
-        return result
-
-    def call_with_provenance(self, *args: P.args, **kwargs: P.kwargs) -> CallRecord[Out]:
-        """Call the hook and also record which plugin returned what.
-
-        Returns:
-            a :class:`CallRecord` whose ``result`` is what the plain call
-            returns and whose ``results`` lists every non-None value an
-            implementation returned, with its plugin, in call order (before
-            wrappers saw them).
-        """
-        recorded: list[HookResult[Any]] = []
-        result: Out = self._provenance_caller(is_async=False)(*args, _hw_prov=recorded, **kwargs)
-        return CallRecord(result, recorded)
-
-    async def acall_with_provenance(self, *args: P.args, **kwargs: P.kwargs) -> CallRecord[Out]:
-        """:meth:`call_with_provenance`, awaited."""
-        recorded: list[HookResult[Any]] = []
-        result: Out = await self._provenance_caller(is_async=True)(*args, _hw_prov=recorded, **kwargs)
-        return CallRecord(result, recorded)
-
-    def _provenance_caller(self, *, is_async: bool) -> Callable[..., Any]:
-        fn = self._provenance.get(is_async)
-        if fn is None:
-            with self._manager._lock:
-                fn = self._provenance[is_async] = self._build(provenance=True, is_async=is_async)
-        return fn
-
-    @property
-    def implementations(self) -> tuple[HookImpl, ...]:
-        """Every implementation in effective order: wrappers (outermost first), then plain ones."""
-        with self._manager._lock:
-            return self._order()
-
-    @property
-    def plugins(self) -> list[str]:
-        """The implementing plugins' names in effective order (wrappers first)."""
-        return [impl.plugin_name for impl in self.implementations]
-
-    def explain(self) -> Explanation:
-        """The effective order with the reason for each position (``str()`` it for text)."""
-        return explain(self.name, self.implementations, self._manager.order)
-
-    # -- driven by the manager, under its lock ----------------------------------
-    def _plan(self, impls: list[HookImpl], added: Sequence[HookImpl] | None = None) -> _Plan:
-        """A new set of implementations, sorted now if before/after constraints could form a cycle.
-
-        Without constraints no cycle is possible and sorting waits for the next
-        call, so that registering n plugins costs O(n), not O(n^2 log n).
-        ``added`` is what was just added to the current set; without it, every
-        implementation is looked at (after a removal).
-        """
-        if added is None:
-            constrained = any(impl.before or impl.after for impl in impls)
-        else:
-            constrained = self._constrained or any(impl.before or impl.after for impl in added)
-        return _Plan(impls, self._sort(impls) if constrained else None, constrained)
-
-    def _sort(self, impls: Sequence[HookImpl]) -> tuple[HookImpl, ...]:
-        wrappers = sort_impls(self.name, [i for i in impls if i.wrapper], self._manager.order)
-        plain = sort_impls(self.name, [i for i in impls if not i.wrapper], self._manager.order)
-        return (*wrappers, *plain)
-
-    def _order(self) -> tuple[HookImpl, ...]:
-        if self._ordered is None:
-            self._ordered = self._sort(self._impls)
-        return self._ordered
-
-    def _install(self, plan: _Plan) -> None:
-        """Take a new set of implementations; the callers are compiled on their next call."""
-        self._impls = plan.impls
-        self._ordered = plan.ordered
-        self._constrained = plan.constrained
-        self._provenance = {}
-        self._afn = self._astub
-        self._set(self._stub)
-
-    def _set(self, fn: Callable[..., Any]) -> None:
-        """Install the sync caller on the relay; its ``acall`` attribute is the async one."""
-        setattr(fn, "acall", self._afn)  # noqa: B010 - an attribute of the function object
-        self._fn = fn
-        relay = self._manager._relay
-        for attr in self._attrs:
-            setattr(relay, attr, fn)
-
-    def _build(self, *, provenance: bool = False, is_async: bool = False) -> Callable[..., Any]:
-        ordered = self._order()
-        plain = [i for i in ordered if not i.wrapper]
-        wrappers = [i for i in ordered if i.wrapper]
-        setup = self._manager._instrumentation(self.spec)
-        if setup is None:  # the plain caller: nothing else on the call path
-            return build_caller(
-                self.spec, plain, wrappers, provenance=provenance, history=self._history, is_async=is_async
-            )
-        from hookwise._guardrails import instrument_call, instrument_impl  # only hooks that use them
-
-        functions = [instrument_impl(self.spec, impl, setup) for impl in plain] if setup.monitors else None
-        caller = build_caller(
-            self.spec,
-            plain,
-            wrappers,
-            provenance=provenance,
-            history=self._history,
-            is_async=is_async,
-            functions=functions,
-            budget=setup.budget,
-            on_budget=setup.on_budget,
-        )
-        return instrument_call(self.spec, caller, setup, is_async=is_async)
-
-    def _refresh(self) -> None:
-        """Recompile on the next call with the same implementations (monitors or guardrails changed)."""
-        self._provenance = {}
-        self._afn = self._astub
-        self._set(self._stub)
-
-    def _compile(self, *, is_async: bool) -> Callable[..., Any]:
-        with self._manager._lock:
-            if is_async and self._afn is self._astub:
-                self._afn = self._build(is_async=True)
-                setattr(self._fn, "acall", self._afn)  # noqa: B010 - an attribute of the function object
-            elif not is_async and self._fn is self._stub:
-                self._set(self._build())
-            return self._afn if is_async else self._fn
-
-    def _check_replayable(self, impls: Sequence[HookImpl]) -> None:
-        """Replays run at registration, synchronously: a late async implementation cannot take them."""
-        if not self._history:
-            return
-        for impl in impls:
-            if impl.is_async and not impl.wrapper:
-                msg = (
-                    f"plugin {impl.plugin_name!r}: {impl.qualname} is async, and historic hook {self.name!r} "
-                    f"would replay its {len(self._history)} past call(s) to it now, at registration, which "
-                    "cannot await; register it before the first call, or make it sync"
-                )
-                raise PluginValidationError(msg, plugin=impl.plugin_name, hook=self.name)
-
-    def _replay(self, impls: Sequence[HookImpl]) -> None:
-        """Call late implementations of a historic hook with every remembered call."""
-        if not self._history:
-            return
-        plain = [i for i in impls if not i.wrapper]
-        if not plain:
-            return
-        replay = build_caller(self.spec, plain)
-        for kwargs in list(self._history):
-            replay(**kwargs)
-
-    def __repr__(self) -> str:
-        return f"<HookCaller {self.spec.signature_text()} kind={self.spec.kind} impls={len(self._impls)}>"
 
 
 @final
@@ -275,23 +59,21 @@ class PluginInfo:
         return f"<PluginInfo {self.name!r} hooks={[i.hook for i in self.impls]} source={self.source!r}>"
 
 
-def _suggest(name: str, known: Iterable[str]) -> str:
-    """``; did you mean 'x'?`` for the closest known name, or nothing."""
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 def _default_name(plugin: object) -> str:
     if isinstance(plugin, types.ModuleType):
         return plugin.__name__
-    import inspect
-
-    named = plugin if isinstance(plugin, type) or inspect.isroutine(plugin) else type(plugin)
+    named = plugin if isinstance(plugin, type | types.FunctionType | types.MethodType) else type(plugin)
     qualname = str(getattr(named, "__qualname__", repr(named)))
     # Names defined inside a function read better without the "<locals>" path.
     return qualname.rpartition("<locals>.")[2]
+
+
+def identity(plugin: object) -> object:
+    """What identifies a registered plugin: a bound method by its object and function (as blinker and
+    Django match receivers), anything else by its identity."""
+    if isinstance(plugin, types.MethodType):
+        return ("method", id(plugin.__self__), plugin.__func__)
+    return id(plugin)
 
 
 class HookManager(Generic[S]):
@@ -312,8 +94,9 @@ class HookManager(Generic[S]):
         order: how implementations with equal band and priority are ordered:
             ``"fifo"`` (registration order, the default) or ``"lifo"`` (the
             latest registered runs first, as pluggy and Kedro do).
-        budget: seconds each implementation of every hook may take (seed 004:
-            0.1); a spec's own ``budget`` wins. ``None``: no budget, no timing.
+        budget: seconds each implementation of every hook may take (0.1 keeps
+            handlers under 100 ms); a spec's own ``budget`` wins. ``None``: no
+            budget, no timing.
         on_budget: over budget, ``"warn"`` (a ``BudgetWarning``, the default),
             ``"error"`` (``BudgetExceededError``, under the hook's error policy)
             or ``"veto"`` (intercept hooks; others raise).
@@ -323,8 +106,7 @@ class HookManager(Generic[S]):
             update per call, so it is off by default.
 
     Registering and unregistering is thread-safe, and never disturbs calls
-    running in other threads: each call uses the caller compiled before it
-    started.
+    running in other threads: each call uses the caller it started with.
     """
 
     call: S
@@ -368,7 +150,7 @@ class HookManager(Generic[S]):
         if budget is not None and not budget > 0:
             msg = f"budget must be a positive number of seconds, not {budget!r}"
             raise ValueError(msg)
-        if on_budget not in ("warn", "error", "veto"):
+        if on_budget not in ON_BUDGET:
             msg = f"on_budget must be 'warn', 'error' or 'veto', not {on_budget!r}"
             raise ValueError(msg)
         self.order: RegistrationOrder = order
@@ -379,8 +161,11 @@ class HookManager(Generic[S]):
         self._relay = _Relay()
         self.call = cast("S", self._relay)
         self._lock = RLock()
-        self._hooks: dict[str, HookCaller[..., Any]] = {}
+        self._engines: dict[str, HookEngine] = {}
+        self._callers: dict[str, HookCaller[..., Any]] = {}
+        self._attributes: dict[str, set[str]] = {}
         self._plugins: dict[str, PluginInfo] = {}
+        self._identities: dict[object, str] = {}
         self._pending: dict[str, list[HookImpl]] = {}
         self._blocked: set[str] = set()
         self._seq = 0
@@ -398,13 +183,15 @@ class HookManager(Generic[S]):
         Returns:
             a function that removes the monitor again.
 
-        Monitored hooks are recompiled with instrumentation; hooks without
-        monitors (or guardrails) keep their plain callers.
+        A monitor that raises does not change the call: what it raised is
+        reported after the call as a :class:`~hookwise.MonitorWarning`.
+        Monitored hooks get instrumented callers; hooks without monitors (or
+        guardrails) keep their plain callers.
         """
         selected = None if hooks is None else frozenset(hooks)
         with self._lock:
             self._monitors.append((monitor, selected))
-            self._refresh_hooks(selected)
+            self._refresh(selected)
 
         def remove() -> None:
             self.remove_monitor(monitor)
@@ -414,22 +201,21 @@ class HookManager(Generic[S]):
     def remove_monitor(self, monitor: Monitor) -> None:
         """Stop calling a monitor; removing one that is not there does nothing."""
         with self._lock:
-            kept = [(m, hooks) for m, hooks in self._monitors if m is not monitor]
-            removed = [hooks for m, hooks in self._monitors if m is monitor]
-            self._monitors = kept
+            removed = [hooks for m, hooks in self._monitors if m == monitor]
+            self._monitors = [(m, hooks) for m, hooks in self._monitors if m != monitor]
             for hooks in removed:
-                self._refresh_hooks(hooks)
+                self._refresh(hooks)
 
-    def _refresh_hooks(self, hooks: frozenset[str] | None) -> None:
-        for name, caller in self._hooks.items():
+    def _refresh(self, hooks: frozenset[str] | None) -> None:
+        for name, engine in self._engines.items():
             if hooks is None or name in hooks:
-                caller._refresh()
+                engine.refresh()
 
     def _instrumentation(self, spec: HookSpec[..., Any]) -> Instrumentation | None:
-        monitors = tuple(m for m, hooks in self._monitors if hooks is None or spec.name in hooks)
+        monitors = [m for m, hooks in self._monitors if hooks is None or spec.name in hooks]
         if not monitors and self.budget is None and not self.detect_reentry and not spec.instrumented:
-            return None  # the common case, decided without importing the guardrails
-        from hookwise._guardrails import Instrumentation
+            return None  # the common case, decided without importing the instrumentation
+        from hookwise._instrumentation import Instrumentation
 
         return Instrumentation.for_hook(
             spec, monitors, budget=self.budget, on_budget=self.on_budget, detect_reentry=self.detect_reentry
@@ -469,7 +255,7 @@ class HookManager(Generic[S]):
         doc: str | None = None,
         **options: Unpack[GuardrailOptions],
     ) -> HookSpec[..., Any]:
-        """Declare a hook by name and parameter names (seed 004's string hook points).
+        """Declare a hook by name and parameter names (string hook points such as ``"todos.before_complete_task"``).
 
         ``options`` are the guardrails of :func:`hookspec`: ``budget``, ``on_budget``,
         ``strict``, ``max_depth``.
@@ -489,7 +275,7 @@ class HookManager(Generic[S]):
             return self._add(spec)
 
     def _add(self, spec: HookSpec[..., Any]) -> HookSpec[..., Any]:
-        existing = self._hooks.get(spec.name)
+        existing = self._engines.get(spec.name)
         if existing is not None:
             if not existing.spec.same_shape(spec):
                 msg = (
@@ -498,17 +284,23 @@ class HookManager(Generic[S]):
                     f"{spec.signature_text()} (kind {spec.kind}, policy {spec.policy}) differs"
                 )
                 raise SpecError(msg, hook=spec.name)
-            existing._attrs.add(spec.attribute)
-            existing._set(existing._fn)
+            self._attributes[spec.name].add(spec.attribute)
+            setattr(self._relay, spec.attribute, existing.function)
             return existing.spec
         pending = self._pending.get(spec.name, [])
         for impl in pending:
             validate(impl, spec)
-        caller: HookCaller[..., Any] = HookCaller(self, spec)
-        plan = caller._plan(list(pending))
-        self._hooks[spec.name] = caller
-        caller._attrs.add(spec.attribute)
-        caller._install(plan)
+        attributes = self._attributes[spec.name] = {spec.attribute}
+        relay = self._relay
+
+        def publish(function: Callable[..., Any]) -> None:
+            for attribute in attributes:
+                setattr(relay, attribute, function)
+
+        engine = HookEngine(spec, order=self.order, lock=self._lock, instrument=self._instrumentation, publish=publish)
+        engine.add(pending)
+        self._engines[spec.name] = engine
+        self._callers[spec.name] = HookCaller(engine)
         self._pending.pop(spec.name, None)
         return spec
 
@@ -523,12 +315,8 @@ class HookManager(Generic[S]):
         /,
         *,
         name: str | None = None,
-        priority: int = 0,
-        tryfirst: bool = False,
-        trylast: bool = False,
-        before: str | Sequence[str] = (),
-        after: str | Sequence[str] = (),
         source: str = "code",
+        **options: Unpack[HandlerOptions],
     ) -> str | None: ...
     def register(
         self,
@@ -537,26 +325,22 @@ class HookManager(Generic[S]):
         /,
         *,
         name: str | None = None,
-        priority: int = 0,
-        tryfirst: bool = False,
-        trylast: bool = False,
-        before: str | Sequence[str] = (),
-        after: str | Sequence[str] = (),
         source: str = "code",
+        **options: Unpack[HandlerOptions],
     ) -> str | None:
         """Register a plugin, or a single handler for a hook by name.
 
         ``register(plugin)`` registers every method or function of ``plugin``
         marked with :func:`hookimpl`. ``register("hook.name", handler,
         priority=10)`` registers one handler that receives the call's
-        arguments as one read-only mapping, the *context* (seed 004's
-        handlers).
+        arguments as one read-only mapping, the *context*.
 
         Args:
             name: the plugin's unique name; by default a module's name, a
                 class's or function's qualified name, or an instance's class name.
-            priority, tryfirst, trylast, before, after: ordering options of a handler.
             source: where the plugin came from, for ``inspect`` (``"code"``).
+            options: a handler's ordering options: ``priority``, ``tryfirst``,
+                ``trylast``, ``before``, ``after``.
 
         Returns:
             the plugin's name, or ``None`` if that name is blocked.
@@ -571,104 +355,116 @@ class HookManager(Generic[S]):
             if handler is None:
                 msg = f"register({plugin!r}) needs a handler: register(hook_name, handler) or register(plugin_object)"
                 raise TypeError(msg)
-            options = ImplOptions(priority=priority, tryfirst=tryfirst, trylast=trylast, before=before, after=after)
-            found: list[tuple[str, ImplOptions, Callable[..., Any], Style]] = [(plugin, options, handler, "context")]
-            plugin_name = name or _default_name(handler)
-            obj: object = handler
-        else:
-            if handler is not None:
-                msg = f"register(plugin, handler): the first argument must be a hook name, not {plugin!r}"
-                raise TypeError(msg)
-            plugin_name = name or _default_name(plugin)
-            obj = plugin
-            found = [(o.specname or attr, o, fn, "params") for attr, o, fn in self._scan(plugin, plugin_name)]
-        return self._register_found(obj, plugin_name, found, source)
+            checked = ImplOptions.of(options, where="register()", allowed=HANDLER_OPTIONS)
+            return self._register(
+                handler, name or _default_name(handler), [(plugin, checked, handler, "mapping")], source
+            )
+        if handler is not None:
+            msg = f"register(plugin, handler): the first argument must be a hook name, not {plugin!r}"
+            raise TypeError(msg)
+        if options:
+            msg = (
+                f"register(plugin) takes no ordering options ({', '.join(options)}); "
+                "give them to @hookimpl(...) on the plugin's implementations"
+            )
+            raise TypeError(msg)
+        plugin_name = name or _default_name(plugin)
+        return self._register(plugin, plugin_name, list(self._scan(plugin, plugin_name)), source)
 
-    def _register_found(
-        self,
-        plugin: object,
-        plugin_name: str,
-        found: Sequence[tuple[str, ImplOptions, Callable[..., Any], Style]],
-        source: str,
-    ) -> str | None:
-        """Register a plugin's implementations: ``(hook, options, function, style)`` each."""
+    def _register(self, plugin: object, plugin_name: str, found: Sequence[Found], source: str) -> str | None:
+        """Register a plugin's implementations, all or nothing; replay historic calls to them afterwards."""
+        replays: list[tuple[HookEngine, list[HookImpl], History]] = []
         with self._lock:
             if plugin_name in self._blocked:
                 return None
             self._check_new(plugin_name, plugin)
-            impls = [
-                self._make_impl(plugin_name, plugin, fn, hook=hook, options=opts, style=style)
-                for hook, opts, fn, style in found
-            ]
-            self._commit(PluginInfo(plugin_name, plugin, tuple(impls), source))
+            impls = [self._make_impl(plugin_name, plugin, fn, hook, opts, style) for hook, opts, fn, style in found]
+            by_hook: dict[str, list[HookImpl]] = {}
+            for impl in impls:
+                by_hook.setdefault(impl.hook, []).append(impl)
+            commits: list[tuple[HookEngine, list[HookImpl], Callable[[], History]]] = []
+            for hook, added in by_hook.items():
+                engine = self._engines.get(hook)
+                if engine is not None:
+                    _check_replayable(engine, added)
+                    commits.append((engine, added, engine.prepare(added)))
+            # Every check passed: nothing below raises before the plugin is in.
+            self._plugins[plugin_name] = PluginInfo(plugin_name, plugin, tuple(impls), source)
+            self._identities[identity(plugin)] = plugin_name
+            for engine, added, commit in commits:
+                history = commit()
+                if history:
+                    replays.append((engine, added, history))
+            for hook, added in by_hook.items():
+                if hook not in self._engines:
+                    self._pending.setdefault(hook, []).extend(added)
+        for engine, added, history in replays:  # plugin code never runs under the lock
+            try:
+                engine.replay(added, history)
+            except BaseException:
+                with self._lock:
+                    if self._plugins.get(plugin_name) is not None:
+                        self._remove(self._plugins[plugin_name])
+                raise
         return plugin_name
 
     def _check_new(self, name: str, plugin: object) -> None:
         if name in self._plugins:
             msg = f"a plugin named {name!r} is already registered; pass name= to register another"
             raise RegistrationError(msg, plugin=name)
-        for info in self._plugins.values():
-            if info.plugin is plugin:
-                msg = f"plugin {name!r} is already registered, as {info.name!r}"
-                raise RegistrationError(msg, plugin=name)
+        known = self._identities.get(identity(plugin))
+        if known is not None:
+            msg = f"plugin {name!r} is already registered, as {known!r}"
+            raise RegistrationError(msg, plugin=name)
 
-    def _scan(self, plugin: object, plugin_name: str) -> Iterator[tuple[str, ImplOptions, Callable[..., Any]]]:
-        import inspect
-
-        for attr in dir(plugin):
-            try:
-                raw = inspect.getattr_static(plugin, attr)
-            except AttributeError:  # pragma: no cover - dynamic attributes
-                continue
+    def _scan(self, plugin: object, plugin_name: str) -> Iterator[Found]:
+        """The implementations a plugin object, class or module holds, by attribute name."""
+        if isinstance(plugin, types.ModuleType):
+            scopes: list[Mapping[str, Any]] = [vars(plugin)]
+        else:
+            cls = plugin if isinstance(plugin, type) else type(plugin)
+            scopes = [vars(klass) for klass in reversed(cls.__mro__)]
+            if not isinstance(plugin, type):
+                scopes.append(getattr(plugin, "__dict__", {}))
+        attributes: dict[str, Any] = {}
+        for scope in scopes:
+            attributes.update(scope)
+        for attribute in sorted(attributes):
+            raw = attributes[attribute]
             options = impl_options(raw)
             if options is None:
                 continue
-            if isinstance(plugin, type) and inspect.isfunction(raw):
+            if isinstance(plugin, type) and isinstance(raw, types.FunctionType):
                 msg = (
-                    f"plugin {plugin_name!r} is a class, and its hook implementation {attr!r} is an "
+                    f"plugin {plugin_name!r} is a class, and its hook implementation {attribute!r} is an "
                     f"instance method; register an instance, {plugin.__qualname__}(), or make it a staticmethod"
                 )
-                raise PluginValidationError(msg, plugin=plugin_name, hook=options.specname or attr)
-            yield attr, options, getattr(plugin, attr)
+                raise PluginValidationError(msg, plugin=plugin_name, hook=options.specname or attribute)
+            yield options.specname or attribute, options, getattr(plugin, attribute), "named"
 
     def _make_impl(
-        self, plugin_name: str, plugin: object, fn: Callable[..., Any], *, hook: str, options: ImplOptions, style: Style
+        self,
+        plugin_name: str,
+        plugin: object,
+        fn: Callable[..., Any],
+        hook: str,
+        options: ImplOptions,
+        style: ArgumentStyle,
     ) -> HookImpl:
         self._seq += 1
         impl = HookImpl(plugin_name, plugin, fn, hook, options, seq=self._seq, style=style)
-        caller = self._hooks.get(hook)
-        if caller is not None:
-            validate(impl, caller.spec)
+        engine = self._engines.get(hook)
+        if engine is not None:
+            validate(impl, engine.spec)
         elif not options.optional:
-            hint = _suggest(hook, self._hooks)
-            known = ", ".join(sorted(self._hooks)) or "none"
+            known = ", ".join(sorted(self._engines)) or "none"
             msg = (
-                f"plugin {plugin_name!r}: {impl.qualname} implements hook {hook!r}, which has no spec{hint} "
-                f"(known hooks: {known}); mark it @hookimpl(optional=True) if the hook may not exist"
+                f"plugin {plugin_name!r}: {impl.qualname} implements hook {hook!r}, which has no spec"
+                f"{did_you_mean(hook, self._engines)} (known hooks: {known}); mark it @hookimpl(optional=True) "
+                "if the hook may not exist"
             )
             raise PluginValidationError(msg, plugin=plugin_name, hook=hook)
         return impl
-
-    def _commit(self, info: PluginInfo) -> None:
-        by_hook: dict[str, list[HookImpl]] = {}
-        for impl in info.impls:
-            by_hook.setdefault(impl.hook, []).append(impl)
-        plans: dict[str, _Plan] = {}
-        for hook, added in by_hook.items():
-            caller = self._hooks.get(hook)
-            if caller is not None:
-                caller._check_replayable(added)
-                plans[hook] = caller._plan([*caller._impls, *added], added)
-        # Every check passed: nothing below raises before the plugin is in.
-        self._plugins[info.name] = info
-        for hook, added in by_hook.items():
-            if hook in plans:
-                self._hooks[hook]._install(plans[hook])
-            else:
-                self._pending.setdefault(hook, []).extend(added)
-        for hook, added in by_hook.items():
-            if hook in plans:
-                self._hooks[hook]._replay(added)
 
     def unregister(self, plugin: object) -> object:
         """Unregister a plugin, given by name or as the object; return the plugin object.
@@ -688,21 +484,22 @@ class HookManager(Generic[S]):
     def _find(self, plugin: object) -> PluginInfo | None:
         if isinstance(plugin, str):
             return self._plugins.get(plugin)
-        for info in self._plugins.values():
-            if info.plugin is plugin:
-                return info
-        return None
+        name = self._identities.get(identity(plugin))
+        return None if name is None else self._plugins.get(name)
 
     def _remove(self, info: PluginInfo) -> None:
         del self._plugins[info.name]
-        hooks = {impl.hook for impl in info.impls}
-        for hook in hooks:
-            caller = self._hooks.get(hook)
-            if caller is None:
-                self._pending[hook] = [i for i in self._pending.get(hook, []) if i.plugin_name != info.name]
+        self._identities.pop(identity(info.plugin), None)
+        for hook in {impl.hook for impl in info.impls}:
+            engine = self._engines.get(hook)
+            if engine is not None:
+                engine.remove(info.impls)
                 continue
-            impls = [i for i in caller._impls if i.plugin_name != info.name]
-            caller._install(caller._plan(impls))
+            remaining = [i for i in self._pending.get(hook, []) if i.plugin_name != info.name]
+            if remaining:
+                self._pending[hook] = remaining
+            else:
+                self._pending.pop(hook, None)
 
     def block(self, name: str) -> None:
         """Block a plugin name: unregister it if registered, and ignore later registrations under it."""
@@ -727,13 +524,15 @@ class HookManager(Generic[S]):
     @property
     def blocked(self) -> list[str]:
         """The blocked plugin names, sorted."""
-        return sorted(self._blocked)
+        with self._lock:
+            return sorted(self._blocked)
 
     # -- introspection -----------------------------------------------------
     @property
     def plugins(self) -> Mapping[str, object]:
         """Registered plugins by name, in registration order (a snapshot)."""
-        return types.MappingProxyType({name: info.plugin for name, info in self._plugins.items()})
+        with self._lock:
+            return types.MappingProxyType({name: info.plugin for name, info in self._plugins.items()})
 
     def plugin_info(self, name: str) -> PluginInfo:
         """The registration record of a plugin.
@@ -741,11 +540,12 @@ class HookManager(Generic[S]):
         Raises:
             RegistrationError: no plugin of that name is registered.
         """
-        info = self._plugins.get(name)
-        if info is None:
-            msg = f"no plugin named {name!r} is registered (registered: {', '.join(self._plugins) or 'none'})"
-            raise RegistrationError(msg, plugin=name)
-        return info
+        with self._lock:
+            info = self._plugins.get(name)
+            if info is None:
+                msg = f"no plugin named {name!r} is registered (registered: {', '.join(self._plugins) or 'none'})"
+                raise RegistrationError(msg, plugin=name)
+            return info
 
     def plugin_hooks(self, name: str) -> list[str]:
         """The hooks a registered plugin implements, sorted.
@@ -756,13 +556,15 @@ class HookManager(Generic[S]):
         return sorted({impl.hook for impl in self.plugin_info(name).impls})
 
     def is_registered(self, plugin: object) -> bool:
-        """Whether a plugin (by name or object) is registered."""
-        return self._find(plugin) is not None
+        """Whether a plugin (by name or object; a bound method by its object and function) is registered."""
+        with self._lock:
+            return self._find(plugin) is not None
 
     @property
     def hook_names(self) -> list[str]:
         """Every declared hook's name, in declaration order."""
-        return list(self._hooks)
+        with self._lock:
+            return list(self._engines)
 
     @overload
     def hook(self, hook: HookSpec[P, Out], /) -> HookCaller[P, Out]: ...
@@ -775,10 +577,13 @@ class HookManager(Generic[S]):
             HookCallError: no hook of that name is declared.
         """
         name = hook if isinstance(hook, str) else hook.name
-        caller = self._hooks.get(name)
+        caller = self._callers.get(name)
         if caller is None:
-            hint = _suggest(name, self._hooks)
-            msg = f"no hook named {name!r} is declared{hint} (declared: {', '.join(self._hooks) or 'none'})"
+            declared = list(self._callers)
+            msg = (
+                f"no hook named {name!r} is declared{did_you_mean(name, declared)} "
+                f"(declared: {', '.join(declared) or 'none'})"
+            )
             raise HookCallError(msg, hook=name)
         return caller
 
@@ -786,9 +591,9 @@ class HookManager(Generic[S]):
         """The effective order of a hook's implementations with the reason for each position."""
         return self.hook(hook).explain()
 
-    # -- seed 004's dispatcher ---------------------------------------------
+    # -- dispatching a context mapping ---------------------------------------
     def dispatch(self, hook: str, context: Mapping[str, Any]) -> DispatchResult:
-        """Dispatch an intercept or observe hook with its arguments in one mapping (seed 004).
+        """Dispatch an intercept or observe hook with its arguments in one mapping.
 
         Example::
 
@@ -804,8 +609,9 @@ class HookManager(Generic[S]):
             HookCallError: unknown hook, a collect or first hook, or a context
                 whose keys do not match the hook's parameters.
         """
+        __tracebackhide__ = True
         caller = self._dispatchable(hook, context)
-        result = caller._fn(**context)
+        result = caller(**context)
         return self._dispatched(caller, context, result)
 
     async def adispatch(self, hook: str, context: Mapping[str, Any]) -> DispatchResult:
@@ -814,8 +620,9 @@ class HookManager(Generic[S]):
         Raises:
             HookCallError: as :meth:`dispatch`.
         """
+        __tracebackhide__ = True
         caller = self._dispatchable(hook, context)
-        result = await caller._afn(**context)
+        result = await caller.acall(**context)
         return self._dispatched(caller, context, result)
 
     def _dispatchable(self, hook: str, context: Mapping[str, Any]) -> HookCaller[..., Any]:
@@ -848,4 +655,20 @@ class HookManager(Generic[S]):
         return cast("DispatchResult", result)
 
     def __repr__(self) -> str:
-        return f"<HookManager hooks={len(self._hooks)} plugins={list(self._plugins)} order={self.order}>"
+        with self._lock:
+            return f"<HookManager hooks={len(self._engines)} plugins={list(self._plugins)} order={self.order}>"
+
+
+def _check_replayable(engine: HookEngine, impls: Sequence[HookImpl]) -> None:
+    """Replays run synchronously after registration: a late async implementation cannot take them."""
+    history = engine.history
+    if not history:
+        return
+    for impl in impls:
+        if impl.is_async and not impl.wrapper:
+            msg = (
+                f"plugin {impl.plugin_name!r}: {impl.qualname} is async, and historic hook {engine.spec.name!r} "
+                f"would replay its {len(history)} past call(s) to it at registration, which cannot await; "
+                "register it before the first call, or make it sync"
+            )
+            raise PluginValidationError(msg, plugin=impl.plugin_name, hook=engine.spec.name)

@@ -1,8 +1,8 @@
 """What implementations return and what calls give back.
 
 ``Allow``, ``Veto`` and ``Patch`` are the responses of intercept handlers
-(seed 004); ``DispatchResult`` is what an intercept call returns;
-``HookResult`` pairs a value with the plugin that produced it (provenance).
+(the veto/patch/allow model); ``DispatchResult`` is what an intercept call returns;
+``PluginResult`` pairs a value with the plugin that produced it (provenance).
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ class DispatchResult:
 
 
 @final
-class HookResult(Generic[T]):
+class PluginResult(Generic[T]):
     """One implementation's result with the plugin that returned it.
 
     Attributes:
@@ -215,12 +215,12 @@ class HookResult(Generic[T]):
         self.value = value
 
     def __repr__(self) -> str:
-        return f"HookResult({self.plugin!r}, {self.value!r})"
+        return f"PluginResult({self.plugin!r}, {self.value!r})"
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, HookResult):
+        if not isinstance(other, PluginResult):
             return NotImplemented
-        theirs: HookResult[Any] = other  # pyright: ignore[reportUnknownVariableType]
+        theirs: PluginResult[Any] = other  # pyright: ignore[reportUnknownVariableType]
         return bool(self.plugin == theirs.plugin and self.value == theirs.value)
 
     __hash__ = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
@@ -238,7 +238,7 @@ class CallRecord(Generic[T]):
 
     __slots__ = ("result", "results")
 
-    def __init__(self, result: T, results: list[HookResult[Any]]) -> None:
+    def __init__(self, result: T, results: list[PluginResult[Any]]) -> None:
         self.result = result
         self.results = results
 

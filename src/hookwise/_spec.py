@@ -32,7 +32,6 @@ from typing import (
 from hookwise.exceptions import SpecError
 
 if TYPE_CHECKING:
-    from hookwise._guardrails import OnBudget
     from hookwise._results import DispatchResult
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -45,8 +44,12 @@ Kind: TypeAlias = Literal["collect", "first", "intercept", "observe"]
 ErrorPolicy: TypeAlias = Literal["raise", "veto", "isolate"]
 """What happens when an implementation raises."""
 
+OnBudget: TypeAlias = Literal["warn", "error", "veto"]
+"""What happens when an implementation runs over its hook's time budget."""
+
 KINDS: Final = ("collect", "first", "intercept", "observe")
 POLICIES: Final = ("raise", "veto", "isolate")
+ON_BUDGET: Final = ("warn", "error", "veto")
 RESERVED_PREFIX: Final = "_hw_"
 
 
@@ -178,16 +181,26 @@ class HookSpec(Generic[P, Out]):
         kind: Kind = "collect",
         policy: ErrorPolicy | None = None,
         doc: str | None = None,
+        defaults: Mapping[str, Any] | None = None,
         **options: Any,
     ) -> HookSpec[..., Any]:
-        """Declare a spec by name and parameter names (seed 004's string hook points).
+        """Declare a spec by name and parameter names (string hook points such as ``"todos.before_complete_task"``).
 
+        ``defaults`` gives parameters a default value, which makes them optional in calls.
         ``options`` are :class:`HookSpec`'s (``historic``, ``concurrent``, ``budget``, ...).
         """
         if isinstance(params, str):
             msg = f"hook {name!r}: params must be a sequence of names, not the string {params!r}"
             raise SpecError(msg, hook=name)
-        return cls(name, (Param(p) for p in params), kind=kind, policy=policy, doc=doc, **options)
+        given = defaults or {}
+        return cls(
+            name,
+            (Param(p, default=given[p]) if p in given else Param(p) for p in params),
+            kind=kind,
+            policy=policy,
+            doc=doc,
+            **options,
+        )
 
     @classmethod
     def from_function(
@@ -255,7 +268,7 @@ class HookSpec(Generic[P, Out]):
         if self.budget is not None and not self.budget > 0:
             msg = f"hook {self.name!r}: budget must be a positive number of seconds, not {self.budget!r}"
             raise SpecError(msg, hook=self.name)
-        if self.on_budget not in (None, "warn", "error", "veto"):
+        if self.on_budget is not None and self.on_budget not in ON_BUDGET:
             msg = f"hook {self.name!r}: on_budget {self.on_budget!r} is not one of warn, error, veto"
             raise SpecError(msg, hook=self.name)
         if self.on_budget == "veto" and self.kind != "intercept":

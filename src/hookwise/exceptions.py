@@ -24,12 +24,14 @@ __all__ = [
     "HookwiseError",
     "HookwiseWarning",
     "LifecycleConfigError",
+    "MonitorWarning",
     "OperationVetoed",
     "OrderCycleError",
     "PluginValidationError",
     "ReentrancyError",
     "RegistrationError",
     "SpecError",
+    "TargetError",
 ]
 
 
@@ -141,6 +143,11 @@ class BuildDataError(HookwiseError, TypeError):
         self.hook = hook
         self.stage = stage
         self.field = field
+
+
+class TargetError(HookwiseError, LookupError):
+    """A ``module:attribute`` target (of ``hookwise inspect`` or ``explain``) that cannot be imported, or
+    names something that is not a manager, a function returning one, or a spec class."""
 
 
 class HookCallError(HookwiseError, TypeError):
@@ -329,3 +336,25 @@ class DisabledPluginWarning(HookwiseWarning):
 
 class EntryPointWarning(HookwiseWarning):
     """An entry point failed to load and was skipped (``on_error="warn"``)."""
+
+
+class MonitorWarning(HookwiseWarning):
+    """A monitor raised while a hook call was running; the call went on without it.
+
+    A monitor watches calls and never changes them: what it raised is neither
+    blamed on a plugin nor allowed to fail the call. It is reported once the
+    call ends, at the code that made the call.
+
+    Attributes:
+        monitor: the monitor that raised.
+        hook: the hook being called.
+        phase: the event it was handling (``"call_start"``, ``"impl_start"``, ...).
+        error: the exception it raised, with its traceback.
+    """
+
+    def __init__(self, message: str, *, monitor: object, hook: str, phase: str, error: BaseException) -> None:
+        super().__init__(message)
+        self.monitor = monitor
+        self.hook = hook
+        self.phase = phase
+        self.error = error

@@ -8,7 +8,8 @@ an operation for each version, with one shared, checked data dict per version.
 
 from hookwise.lifecycle._data import Field
 from hookwise.lifecycle._hook import App, LifecycleHook
-from hookwise.lifecycle._runner import LifecycleRunner, LifecycleSpecs, Operation, PlannedHook, RunResult
+from hookwise.lifecycle._runner import LifecycleRunner, Operation, PlannedHook, RunResult
+from hookwise.lifecycle._stages import LifecycleSpecs
 
 __all__ = [
     "App",

@@ -60,6 +60,50 @@ def env_flag(environ: Mapping[str, str], name: str) -> bool | None:
     raise LifecycleConfigError(msg, source=name)
 
 
+def switch(environ: Mapping[str, str], variable: str, explicit: bool | None) -> tuple[bool, str]:
+    """A mode switch and where its value came from: an explicit argument wins over its variable (off when unset).
+
+    Raises:
+        LifecycleConfigError: the variable is not a boolean.
+    """
+    if explicit is not None:
+        return explicit, "argument"
+    value = env_flag(environ, variable)
+    return bool(value), variable if value is not None else "default"
+
+
+def decide(
+    config: HookConfig, environ: Mapping[str, str], prefix: str, *, no_hooks: bool | None = None
+) -> tuple[bool, str]:
+    """Whether one configured hook runs, and why: the one place the switches' precedence is written.
+
+    1. no-hooks mode: the ``no_hooks`` argument, else ``<PREFIX>_NO_HOOKS``: nothing runs;
+    2. ``<PREFIX>_HOOKS_ENABLE``: every hook runs;
+    3. ``<PREFIX>_HOOK_ENABLE_<NAME>``: this hook runs or not;
+    4. the hook's ``enable-by-default`` (true unless configured otherwise).
+
+    Raises:
+        LifecycleConfigError: a variable is not a boolean.
+    """
+    none_variable = f"{prefix}_NO_HOOKS"
+    off, source = switch(environ, none_variable, no_hooks)
+    if off:
+        return (
+            False,
+            "no hooks run (no-hooks mode)" if source == "argument" else f"{source}={environ[source]}: no hooks run",
+        )
+    all_variable = f"{prefix}_HOOKS_ENABLE"
+    if env_flag(environ, all_variable):
+        return True, f"{all_variable}={environ[all_variable]}: every hook"
+    variable = env_name(prefix, config.name)
+    enable_one = env_flag(environ, variable)
+    if enable_one is not None:
+        return enable_one, f"{variable}={environ[variable]}"
+    default = "true" if config.enable_by_default else "false"
+    origin = "configuration" if "enable-by-default" in config.options else "default"
+    return config.enable_by_default, f"enable-by-default = {default} ({origin})"
+
+
 @final
 class HookConfig:
     """One configured hook: its name, where it runs, its merged configuration and options."""

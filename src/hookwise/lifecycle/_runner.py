@@ -5,38 +5,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, cast, final
+from typing import Any, cast, final
 
-from hookwise._impl import ImplOptions, Style
 from hookwise._manager import HookManager
-from hookwise._spec import hookspec
-from hookwise._tracing import Monitor, TraceEvent
+from hookwise._tracing import Monitor
 from hookwise.exceptions import LifecycleConfigError
-from hookwise.lifecycle._config import HookConfig, ProjectConfig, check_requirement, env_flag, env_name
-from hookwise.lifecycle._data import DataRules, Field, Snapshot
+from hookwise.lifecycle._config import HookConfig, ProjectConfig, check_requirement, decide, switch
+from hookwise.lifecycle._data import DataRules, Field
 from hookwise.lifecycle._hook import App, LifecycleHook
 from hookwise.lifecycle._loading import load_hook_class, resolve_hook_file
+from hookwise.lifecycle._stages import LifecycleSpecs, stage_plugin
 
 Operation = Callable[[str, dict[str, Any]], str]
 """What a run wraps: ``operation(version, data)`` produces one version and returns its artifact's path."""
-
-STAGES: Final = ("clean", "initialize", "finalize")
-
-
-class LifecycleSpecs:
-    """The three stages, as hook specs: every lifecycle hook implements them (the defaults do nothing)."""
-
-    @hookspec(kind="observe")
-    def clean(self, versions: list[str]) -> None:
-        """Remove what earlier runs left."""
-
-    @hookspec(kind="observe")
-    def initialize(self, version: str, data: dict[str, Any]) -> None:
-        """Before the operation, for one version."""
-
-    @hookspec(kind="observe")
-    def finalize(self, version: str, data: dict[str, Any], artifact_path: str) -> None:
-        """After the operation, for one version."""
 
 
 @final
@@ -107,32 +88,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in cast("Sequence[Any]", value)]
     return value
-
-
-class _Stages:
-    """A monitor that records each hook call and checks the data after each hook."""
-
-    def __init__(self, rules: DataRules, result: RunResult) -> None:
-        self.rules = rules
-        self.result = result
-        self.before: dict[str, tuple[dict[str, Any], Snapshot]] = {}  # hook -> (its data, as it was)
-
-    def __call__(self, event: TraceEvent) -> None:
-        stage, hook = event.hook, event.plugin
-        if hook is None:  # a call event, not an implementation's
-            return
-        if event.phase == "impl_start":
-            arguments = event.arguments or {}
-            if stage == "clean":
-                version = ",".join(arguments["versions"])
-            else:
-                version = arguments["version"]
-                self.before[hook] = (arguments["data"], Snapshot(arguments["data"]))
-            self.result.calls.append((hook, stage, version))
-        elif event.phase == "impl_end" and stage != "clean":
-            data, snapshot = self.before.pop(hook)
-            if event.error is None:
-                self.rules.check(data, snapshot, hook=hook, stage=stage)
 
 
 class LifecycleRunner:
@@ -210,36 +165,19 @@ class LifecycleRunner:
     def plan(self, target: str, *, no_hooks: bool | None = None) -> list[PlannedHook]:
         """The target's configured hooks in run order, each enabled or not, with the reason.
 
-        Precedence: no-hooks, then ``<PREFIX>_HOOKS_ENABLE``, then the hook's own
-        ``<PREFIX>_HOOK_ENABLE_<NAME>``, then ``enable-by-default``.
+        Precedence: no-hooks mode (``no_hooks``, else ``<PREFIX>_NO_HOOKS``), then
+        ``<PREFIX>_HOOKS_ENABLE``, then the hook's own ``<PREFIX>_HOOK_ENABLE_<NAME>``,
+        then ``enable-by-default``.
         """
-        no_hooks_variable = f"{self.env_prefix}_NO_HOOKS"
-        if no_hooks is None:
-            no_hooks = bool(env_flag(self.environ, no_hooks_variable))
-            no_hooks_reason = f"{no_hooks_variable}={self.environ.get(no_hooks_variable)}: no hooks run"
-        else:
-            no_hooks_reason = "no hooks run (no-hooks mode)"
-        all_variable = f"{self.env_prefix}_HOOKS_ENABLE"
-        enable_all = env_flag(self.environ, all_variable)
         planned: list[PlannedHook] = []
         for config in self.config.hooks_for(target):
-            variable = env_name(self.env_prefix, config.name)
-            enable_one = env_flag(self.environ, variable)
-            if no_hooks:
-                planned.append(PlannedHook(config, enabled=False, reason=no_hooks_reason))
-            elif enable_all:
-                reason = f"{all_variable}={self.environ[all_variable]}: every hook"
-                planned.append(PlannedHook(config, enabled=True, reason=reason))
-            elif enable_one is not None:
-                planned.append(PlannedHook(config, enabled=enable_one, reason=f"{variable}={self.environ[variable]}"))
-            else:
-                default = "true" if config.enable_by_default else "false"
-                origin = "configuration" if "enable-by-default" in config.options else "default"
-                reason = f"enable-by-default = {default} ({origin})"
-                planned.append(PlannedHook(config, enabled=config.enable_by_default, reason=reason))
+            enabled, reason = decide(config, self.environ, self.env_prefix, no_hooks=no_hooks)
+            planned.append(PlannedHook(config, enabled=enabled, reason=reason))
         return planned
 
-    def hooks(self, target: str, *, directory: str | None = None) -> dict[str, LifecycleHook]:
+    def hooks(
+        self, target: str, *, directory: str | None = None, no_hooks: bool | None = None
+    ) -> dict[str, LifecycleHook]:
         """Instances of the target's enabled hooks, by name, in run order (one per run)."""
         build_dir = directory or str(self.root / "dist")
         return {
@@ -252,7 +190,7 @@ class LifecycleRunner:
                 self.messages,
                 name=planned.name,
             )
-            for planned in self.plan(target)
+            for planned in self.plan(target, no_hooks=no_hooks)
             if planned.enabled
         }
 
@@ -317,18 +255,14 @@ class LifecycleRunner:
         """
         hooks_only, no_hooks = self._modes(hooks_only, no_hooks)
         build_dir = directory or str(self.root / "dist")
-        instances = {} if no_hooks else self.hooks(target, directory=build_dir)
+        instances = {} if no_hooks else self.hooks(target, directory=build_dir, no_hooks=no_hooks)
         declared = {**self.fields.get("*", {}), **self.fields.get(target, {})}
         rules = DataRules(tuple(instances), declared)
         result = RunResult(target)
         manager = HookManager(LifecycleSpecs)
         for name, hook in instances.items():
-            found: list[tuple[str, ImplOptions, Callable[..., Any], Style]] = [
-                (stage, ImplOptions(), getattr(hook, stage), "positional") for stage in STAGES
-            ]
-            source = f"lifecycle hook {name} ({self.config.file})"
-            manager._register_found(hook, name, found, source)  # noqa: SLF001  # pyright: ignore[reportPrivateUsage]
-        manager.add_monitor(_Stages(rules, result))
+            plugin = stage_plugin(hook, name, rules, result.calls)
+            manager.register(plugin, name=name, source=f"lifecycle hook {name} ({self.config.file})")
         for monitor in self.monitors:
             manager.add_monitor(monitor)
         if clean or clean_only:
@@ -349,15 +283,14 @@ class LifecycleRunner:
         return result
 
     def _modes(self, hooks_only: bool | None, no_hooks: bool | None) -> tuple[bool, bool]:
-        only_variable, none_variable = f"{self.env_prefix}_HOOKS_ONLY", f"{self.env_prefix}_NO_HOOKS"
-        only_source = only_variable if hooks_only is None else "hooks_only"
-        none_source = none_variable if no_hooks is None else "no_hooks"
-        hooks_only = bool(env_flag(self.environ, only_variable)) if hooks_only is None else hooks_only
-        no_hooks = bool(env_flag(self.environ, none_variable)) if no_hooks is None else no_hooks
-        if hooks_only and no_hooks:
+        only, only_source = switch(self.environ, f"{self.env_prefix}_HOOKS_ONLY", hooks_only)
+        none, none_source = switch(self.environ, f"{self.env_prefix}_NO_HOOKS", no_hooks)
+        if only and none:
+            only_source = "hooks_only" if only_source == "argument" else only_source
+            none_source = "no_hooks" if none_source == "argument" else none_source
             msg = (
                 f"hooks-only ({only_source}) and no-hooks ({none_source}) are both on: hooks-only runs only the hooks, "
                 "no-hooks runs none; choose one"
             )
             raise LifecycleConfigError(msg, source=f"{only_source}, {none_source}")
-        return hooks_only, no_hooks
+        return only, none

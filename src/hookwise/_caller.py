@@ -1,0 +1,101 @@
+"""``HookCaller``: one hook of a manager, to call, inspect and explain."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, ParamSpec, TypeVar, cast, final
+
+from hookwise._engine import HookEngine
+from hookwise._impl import HookImpl
+from hookwise._order import Explanation, explain
+from hookwise._results import CallRecord, PluginResult
+from hookwise._spec import HookSpec
+
+P = ParamSpec("P")
+Out = TypeVar("Out")
+
+
+@final
+class HookCaller(Generic[P, Out]):
+    """One hook of a manager: call it, inspect its implementations, explain their order.
+
+    Get it with :meth:`HookManager.hook`. Calling it is the same as calling
+    ``manager.call.<hook>``, with one attribute look-up more.
+    """
+
+    __slots__ = ("_engine", "name", "spec")
+
+    def __init__(self, engine: HookEngine) -> None:
+        self._engine = engine
+        self.name = engine.spec.name
+        """The hook's name."""
+        self.spec = cast("HookSpec[P, Out]", engine.spec)
+        """The hook's spec."""
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Out:
+        """Call the hook's implementations; the result follows the hook's kind.
+
+        Raises:
+            HookCallError: the hook has async implementations; await :meth:`acall`.
+        """
+        __tracebackhide__ = True
+        result: Out = self._engine.function(*args, **kwargs)
+        return result
+
+    async def acall(self, *args: P.args, **kwargs: P.kwargs) -> Out:
+        """Await the hook's implementations, sync and async alike (all together for concurrent hooks)."""
+        __tracebackhide__ = True
+        result: Out = await self._engine.afunction(*args, **kwargs)
+        return result
+
+    def call_with_provenance(self, *args: P.args, **kwargs: P.kwargs) -> CallRecord[Out]:
+        """Call the hook and also record which plugin returned what.
+
+        Returns:
+            a :class:`CallRecord` whose ``result`` is what the plain call
+            returns and whose ``results`` lists every non-None value an
+            implementation returned, with its plugin, in call order (before
+            wrappers saw them).
+        """
+        __tracebackhide__ = True
+        recorded: list[PluginResult[Any]] = []
+        result: Out = self._engine.provenance_function(is_async=False)(*args, _hw_prov=recorded, **kwargs)
+        return CallRecord(result, recorded)
+
+    async def acall_with_provenance(self, *args: P.args, **kwargs: P.kwargs) -> CallRecord[Out]:
+        """:meth:`call_with_provenance`, awaited."""
+        __tracebackhide__ = True
+        recorded: list[PluginResult[Any]] = []
+        result: Out = await self._engine.provenance_function(is_async=True)(*args, _hw_prov=recorded, **kwargs)
+        return CallRecord(result, recorded)
+
+    @property
+    def implementations(self) -> tuple[HookImpl, ...]:
+        """Every implementation in effective order: wrappers (outermost first), then plain ones."""
+        return self._engine.ordered
+
+    @property
+    def plugins(self) -> list[str]:
+        """The implementing plugins' names in effective order (wrappers first)."""
+        return [impl.plugin_name for impl in self.implementations]
+
+    def explain(self) -> Explanation:
+        """The effective order with the reason for each position (``str()`` it for text)."""
+        return explain(self.name, self.implementations, self._engine.order)
+
+    def source(self) -> str:
+        """The Python hookwise generates to call the current implementations (see ``docs/architecture.md``)."""
+        return self._engine.source()
+
+    @property
+    def compiled(self) -> bool:
+        """Whether calls run the compiled caller yet.
+
+        After a registration a hook's calls are interpreted; once its
+        implementations have been called a few times unchanged, its caller is
+        compiled and swapped in (``docs/performance.md``).
+        """
+        return self._engine.compiled
+
+    def __repr__(self) -> str:
+        engine = self._engine
+        return f"<HookCaller {engine.spec.signature_text()} kind={engine.spec.kind} impls={len(engine.ordered)}>"

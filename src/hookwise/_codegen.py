@@ -1,0 +1,401 @@
+"""The code generator: from a :class:`~hookwise._plan.CallPlan` to the Python a careful engineer would write.
+
+For a hook's current implementations, in effective order, it writes one
+unrolled call per implementation with exactly the arguments it takes, and the
+kind's result handling inline. Two steps, as attrs does it:
+
+- :func:`generate` is a pure function from a plan to a :class:`Generated`:
+  the source, the namespace it runs in, and which line calls which
+  implementation or sets up which wrapper;
+- :func:`compile_plan` compiles it under a file name unique to this caller,
+  registered in :mod:`linecache`, so that tracebacks, ``pdb`` and
+  ``inspect.getsource`` show the generated lines.
+
+Error handling costs nothing on the success path: the implementations sit in
+one ``try`` (free in CPython 3.11+), and when one raises, the line its
+exception came from names it (:meth:`~hookwise._outcomes.Outcomes.at`).
+Wrappers are set up and finished one after the other, flat: the nesting of
+the generated code does not grow with their number.
+
+Reading a generated caller: ``_hw_f<i>`` is implementation ``i``'s function,
+``_hw_w<i>`` wrapper ``i``'s, ``_hw_h<i>``/``_hw_n<i>`` implementation ``i``
+and its plugin's name; ``_hw_o`` is the caller's ``Outcomes``, ``_hw_i`` its
+``Instrumentation``; ``_hw_r`` an implementation's result, ``_hw_c`` the call's
+frame, ``_hw_t`` a start time. See ``docs/architecture.md``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import types
+from collections.abc import Callable
+from typing import Any, Final, NamedTuple
+
+from hookwise._impl import HookImpl
+from hookwise._outcomes import Outcomes
+from hookwise._plan import CallPlan, Dialect
+from hookwise._results import Allow, DispatchResult, PluginResult
+from hookwise._spec import HookSpec
+
+_PROV: Final = "_hw_prov"
+_serial = itertools.count(1)
+
+
+class Generated(NamedTuple):
+    """The generated code of one caller."""
+
+    source: str
+    """The module source; its function ``_hw_call`` is the caller."""
+    namespace: dict[str, Any]
+    """The globals it runs in: the implementations, its ``Outcomes``, helpers."""
+    impl_lines: dict[int, int]
+    """Line number to the index of the implementation the line runs on behalf of."""
+    wrapper_lines: dict[int, int]
+    """Line number to the index of the wrapper the line sets up."""
+
+
+class _Emitter:
+    """Lines of Python with indentation, and which implementation or wrapper each line belongs to."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 0
+        self.impl_lines: dict[int, int] = {}
+        self.wrapper_lines: dict[int, int] = {}
+
+    def emit(self, line: str, impl: int | None = None, wrapper: int | None = None) -> None:
+        self.lines.append("    " * self.depth + line)
+        if impl is not None:
+            self.impl_lines[len(self.lines)] = impl
+        if wrapper is not None:
+            self.wrapper_lines[len(self.lines)] = wrapper
+
+    def source(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _args_dict(plan: CallPlan) -> str:
+    return "{" + ", ".join(f"{p.name!r}: {p.name}" for p in plan.spec.params) + "}"
+
+
+def _entry_signature(plan: CallPlan, namespace: dict[str, Any]) -> str:
+    """The caller's own signature: the spec's parameters, as the hook's users call it."""
+    parts: list[str] = []
+    star = False
+    for index, p in enumerate(plan.spec.params):
+        if p.keyword_only and not star:
+            parts.append("*")
+            star = True
+        if p.required:
+            parts.append(p.name)
+        else:
+            namespace[f"_hw_d{index}"] = p.default
+            parts.append(f"{p.name}=_hw_d{index}")
+    if plan.provenance:
+        parts.extend(([] if star else ["*"]) + [_PROV])
+    if plan.dialect.accepts_unknown:
+        parts.append("**_hw_extra")
+    return ", ".join(parts)
+
+
+def _inner_params(plan: CallPlan) -> list[str]:
+    """The parameters of the functions behind the entry: the frame, the arguments, the provenance list."""
+    instrumentation = plan.instrumentation
+    names = ["_hw_c"] if instrumentation is not None and instrumentation.wraps_calls else []
+    names.extend(p.name for p in plan.spec.params)
+    if plan.provenance:
+        names.append(_PROV)
+    return names
+
+
+def _call(impl: HookImpl, function: str, *, awaited: bool) -> str:
+    """The call of one implementation with just its arguments; awaited if it is async (in an async caller)."""
+    prefix = "await " if awaited and impl.is_async else ""
+    if impl.style == "mapping":
+        return f"{prefix}{function}(_hw_ctx)"
+    args = [*impl.argnames, *(f"{k}={k}" for k in impl.kwargnames)]
+    return f"{prefix}{function}({', '.join(args)})"
+
+
+def _impl_lines(plan: CallPlan, impl: HookImpl, index: int, *, uses_mapping: bool) -> tuple[list[str], list[str]]:
+    """One implementation's lines: those that may raise on its behalf, and those that end the call.
+
+    Under the isolate policy the first group runs inside the implementation's
+    own ``try`` and the second in its ``else``, so that ending the call is
+    never mistaken for the implementation failing.
+    """
+    instrumentation = plan.instrumentation
+    call = _call(impl, f"_hw_f{index}", awaited=plan.is_async)
+    if instrumentation is not None and instrumentation.reports:
+        guarded = [f"_hw_r = {call}", f"_hw_r = _hw_i.impl_end(_hw_c, _hw_h{index}, _hw_t, _hw_r)"]
+    elif instrumentation is not None and instrumentation.times:
+        guarded = [
+            "_hw_t = _hw_clock()",
+            f"_hw_r = {call}",
+            "_hw_t = _hw_clock() - _hw_t",
+            "if _hw_t > _hw_budget:",
+            f"    _hw_r = _hw_i.over_budget(_hw_h{index}, _hw_t, _hw_r)",
+        ]
+    else:
+        guarded = [f"_hw_r = {call}"]
+    after: list[str] = []
+    if plan.provenance:
+        guarded += ["if _hw_r is not None:", f"    {_PROV}.append(_hw_PR(_hw_n{index}, _hw_r))"]
+    kind = plan.spec.kind
+    if kind == "collect":
+        guarded += ["if _hw_r is not None:", "    _hw_out.append(_hw_r)"]
+    elif kind == "first":
+        after += ["if _hw_r is not None:", "    " + _ret(plan, "_hw_r")]
+    elif kind == "observe":
+        guarded += ["if _hw_r is not None:", f"    _hw_o.observed({index}, _hw_r)"]
+    else:
+        answered = "if _hw_r is not None and _hw_r.__class__ is not _hw_Allow:"
+        guarded += [answered, f"    _hw_st = _hw_o.respond(_hw_st, {index}, _hw_r, {_args_dict(plan)})"]
+        after += [answered, "    if _hw_st.vetoed:", "        " + _ret(plan, "_hw_st.result()")]
+        if plan.spec.params:
+            names = ", ".join(p.name for p in plan.spec.params)
+            values = ", ".join(f"_hw_st.args[{p.name!r}]" for p in plan.spec.params)
+            after.append(f"    {names} = {values}")
+        if uses_mapping:
+            after.append("    _hw_ctx = _hw_st.context")
+        if plan.spec.policy != "isolate":
+            # One test of the answer instead of two: respond, then act on it.
+            guarded = [*guarded[:-2], answered, guarded[-1], *after[1:]]
+            after = []
+    return guarded, after
+
+
+def _ret(plan: CallPlan, value: str) -> str:
+    return f"return _hw_o.done(_hw_errs, {value})" if plan.spec.policy == "isolate" else f"return {value}"
+
+
+def _plain_body(out: _Emitter, plan: CallPlan) -> None:
+    """The implementations' calls and the kind's result handling (wrappers and the call's frame are elsewhere)."""
+    spec, impls = plan.spec, plan.impls
+    instrumentation = plan.instrumentation
+    frame = "_hw_c" if instrumentation is not None and instrumentation.wraps_calls else "None"
+    if plan.concurrent:
+        out.emit(f"return await _hw_o.concurrent({frame}, {_args_dict(plan)}, {_PROV if plan.provenance else 'None'})")
+        return
+    reports = instrumentation is not None and instrumentation.reports
+    isolate = spec.policy == "isolate"
+    uses_mapping = any(impl.style == "mapping" for impl in impls)
+    caught = "BaseException" if reports else "Exception"
+    where = ", _hw_c, _hw_t" if reports else ""
+    if uses_mapping:
+        out.emit(f"_hw_ctx = _hw_MP({_args_dict(plan)})")
+    if isolate:
+        out.emit("_hw_errs = None")
+    if reports:
+        out.emit("_hw_t = None")
+    final = {"collect": "_hw_out", "first": "None", "observe": "None"}.get(spec.kind)
+    if spec.kind == "collect":
+        out.emit("_hw_out = []")
+    elif spec.kind == "intercept":
+        out.emit("_hw_st = None")
+        final = f"_hw_DR(_hw_name, {_args_dict(plan)}) if _hw_st is None else _hw_st.result()"
+    if impls and not isolate:
+        out.emit("try:")
+        out.depth += 1
+    for index, impl in enumerate(impls):
+        guarded, after = _impl_lines(plan, impl, index, uses_mapping=uses_mapping)
+        if reports:
+            out.emit(f"_hw_t = _hw_i.impl_start(_hw_c, _hw_h{index})")
+        if isolate:
+            out.emit("try:")
+            for line in guarded:
+                out.emit("    " + line, impl=index)
+            out.emit(f"except {caught} as _hw_e:")
+            out.emit(f"    _hw_errs = _hw_o.isolate(_hw_errs, {index}, _hw_e{where})")
+            if after:
+                out.emit("else:")
+                for line in after:
+                    out.emit("    " + line, impl=index)
+        else:
+            for line in guarded + after:
+                out.emit(line, impl=index)
+    if impls and not isolate:
+        out.depth -= 1
+        out.emit(f"except {caught} as _hw_e:")
+        if spec.policy == "veto":
+            out.emit(f"    return _hw_o.veto_error(_hw_o.at(_hw_e), _hw_e, _hw_st, {_args_dict(plan)}{where})")
+        else:
+            out.emit(f"    _hw_o.raised(_hw_o.at(_hw_e), _hw_e{where})")
+            out.emit("    raise")
+    out.emit(_ret(plan, str(final)))
+
+
+def _wrapped_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
+    """The wrappers around ``inner`` (the first outermost), set up and finished one after the other.
+
+    Sync generator wrappers are finished inline with ``send``; an exception is
+    thrown into them by :meth:`~hookwise._outcomes.Outcomes.unwind`; async
+    generator wrappers (in async callers) are finished by ``aunwind``.
+    """
+    wrappers = plan.wrappers
+    out.emit("_hw_res = _hw_err = _hw_x = None")
+    out.emit(" = ".join(f"_hw_g{index}" for index in range(len(wrappers))) + " = None")
+    out.emit("try:")
+    out.depth += 1
+    for index, wrapper in enumerate(wrappers):
+        start = "await _hw_x.asend(None)" if wrapper.is_async else "_hw_x.send(None)"
+        out.emit(f"_hw_x = {_call(wrapper, f'_hw_w{index}', awaited=False)}", wrapper=index)
+        out.emit(start, wrapper=index)
+        out.emit(f"_hw_g{index} = _hw_x")
+    out.emit(f"_hw_res = {'await ' if plan.is_async else ''}{inner}")
+    out.depth -= 1
+    out.emit("except BaseException as _hw_e:")
+    out.emit("    _hw_err = _hw_o.setup_failed(_hw_o.wrapper_at(_hw_e), _hw_e, _hw_x)")
+    for index in reversed(range(len(wrappers))):
+        generator = f"_hw_g{index}"
+        out.emit(f"if {generator} is not None:")
+        out.depth += 1
+        if wrappers[index].is_async:
+            out.emit(f"_hw_res, _hw_err = await _hw_o.aunwind({index}, {generator}, _hw_res, _hw_err)")
+        else:
+            out.emit("if _hw_err is None:")
+            out.emit("    try:")
+            out.emit(f"        {generator}.send(_hw_res)")
+            out.emit("    except StopIteration as _hw_stop:")
+            out.emit("        _hw_res = _hw_stop.value")
+            out.emit("    except BaseException as _hw_e:")
+            out.emit(f"        _hw_res, _hw_err = None, _hw_o.teardown_raised({index}, _hw_e)")
+            out.emit("    else:")
+            out.emit(f"        _hw_res, _hw_err = None, _hw_o.yielded_twice({index}, {generator})")
+            out.emit("else:")
+            out.emit(f"    _hw_res, _hw_err = _hw_o.unwind({index}, {generator}, None, _hw_err)")
+        out.depth -= 1
+    out.emit("if _hw_err is not None:")
+    out.emit("    raise _hw_err")
+    out.emit("return _hw_res")
+
+
+def _framed_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
+    """The call's frame around ``inner``: strict arguments, the depth check, call events."""
+    out.emit(f"_hw_c = _hw_i.enter({_args_dict(plan)})")
+    out.emit("try:")
+    out.emit(f"    _hw_v = {'await ' if plan.is_async else ''}{inner}")
+    out.emit("except BaseException as _hw_e:")
+    out.emit("    _hw_i.leave(_hw_c, None, _hw_e)")
+    out.emit("    raise")
+    out.emit("_hw_i.leave(_hw_c, _hw_v, None)")
+    out.emit("return _hw_v")
+
+
+def generate(plan: CallPlan) -> Generated:
+    """The source of the caller for ``plan``, the namespace it runs in, and its line owners.
+
+    A pure function: the same plan gives the same source. The caller is the
+    function ``_hw_call``; behind it, ``_hw_plain`` calls the implementations
+    and ``_hw_wrapped`` runs the wrappers, when the plan has them.
+    """
+    instrumentation = plan.instrumentation
+    outcomes = Outcomes(plan)
+    namespace: dict[str, Any] = {
+        "__name__": __name__,
+        "__tracebackhide__": True,  # pytest shows users their own frames, not these
+        "_hw_o": outcomes,
+        "_hw_i": instrumentation,
+        "_hw_name": plan.spec.name,
+        "_hw_MP": types.MappingProxyType,
+        "_hw_DR": DispatchResult,
+        "_hw_PR": PluginResult,
+        "_hw_Allow": Allow,
+    }
+    if instrumentation is not None and instrumentation.times:
+        namespace["_hw_clock"] = instrumentation.clock
+        namespace["_hw_budget"] = instrumentation.budget
+    for index, impl in enumerate(plan.impls):
+        namespace[f"_hw_f{index}"] = impl.function
+        namespace[f"_hw_h{index}"] = impl
+        namespace[f"_hw_n{index}"] = impl.plugin_name
+    for index, wrapper in enumerate(plan.wrappers):
+        namespace[f"_hw_w{index}"] = wrapper.function
+    define = "async def" if plan.is_async else "def"
+    signature = _entry_signature(plan, namespace)
+    framed = instrumentation is not None and instrumentation.wraps_calls
+    inner_params = ", ".join(_inner_params(plan))
+    out = _Emitter()
+    bodies: list[tuple[str, Callable[[str], None]]] = [("_hw_plain", lambda _: _plain_body(out, plan))]
+    if plan.wrappers:
+        bodies.append(("_hw_wrapped", lambda inner: _wrapped_body(out, plan, inner)))
+    if framed:
+        bodies.append(("_hw_framed", lambda inner: _framed_body(out, plan, inner)))
+    inner_call = ""
+    for position, (name, body) in enumerate(bodies):
+        last = position == len(bodies) - 1
+        if position:
+            out.emit("")
+        out.emit(f"{define} {'_hw_call' if last else name}({signature if last else inner_params}):")
+        out.depth = 1
+        body(inner_call)
+        out.depth = 0
+        inner_call = f"{name}({inner_params})"
+    outcomes.impl_lines = out.impl_lines
+    outcomes.wrapper_lines = out.wrapper_lines
+    return Generated(out.source(), namespace, out.impl_lines, out.wrapper_lines)
+
+
+def generate_binder(spec: HookSpec[..., Any], dialect: Dialect, *, provenance: bool) -> Generated:
+    """The argument binder of a spec: takes what the caller takes, returns ``(arguments, provenance list)``.
+
+    The interpreter binds calls with it, so that a wrong call fails with the
+    same ``TypeError`` as the generated caller's.
+    """
+    plan = CallPlan(spec, (), provenance=provenance, dialect=dialect)
+    namespace: dict[str, Any] = {"__name__": __name__, "__tracebackhide__": True}
+    out = _Emitter()
+    out.emit(f"def _hw_call({_entry_signature(plan, namespace)}):")
+    out.emit(f"    return {_args_dict(plan)}, {_PROV if provenance else 'None'}")
+    return Generated(out.source(), namespace, {}, {})
+
+
+def compile_binder(spec: HookSpec[..., Any], dialect: Dialect, *, provenance: bool) -> Callable[..., Any]:
+    """Generate and compile a spec's argument binder."""
+    return compile_generated(generate_binder(spec, dialect, provenance=provenance), spec.name)
+
+
+def compile_plan(plan: CallPlan) -> Callable[..., Any]:
+    """Generate and compile the caller for ``plan``."""
+    return compile_generated(generate(plan), plan.spec.name)
+
+
+def compile_generated(generated: Generated, hook: str) -> Callable[..., Any]:
+    """Compile generated code under a unique file name, registered in :mod:`linecache`.
+
+    The source stays readable for tracebacks, ``pdb`` and ``inspect.getsource``
+    while the caller lives. ``inspect`` learns which module owns the file name,
+    so that ``inspect.stack()`` inside a hook does not rescan ``sys.modules``
+    for every generated frame.
+    """
+    import linecache  # compiling is rare: keep `import hookwise` fast
+    import weakref
+
+    filename = f"<hookwise {hook} #{next(_serial)}>"
+    source = generated.source
+    code = compile(source, filename, "exec")
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    inspect_module = sys.modules.get("inspect")
+    if inspect_module is not None:
+        inspect_module.modulesbyfile[filename] = __name__
+    exec(code, generated.namespace)  # noqa: S102 - our own generated code
+    function: Callable[..., Any] = generated.namespace["_hw_call"]
+    _rename(function, hook)
+    weakref.finalize(function, _forget, filename)
+    return function
+
+
+def _forget(filename: str) -> None:
+    import linecache
+
+    linecache.cache.pop(filename, None)
+    inspect_module = sys.modules.get("inspect")
+    if inspect_module is not None:
+        inspect_module.modulesbyfile.pop(filename, None)
+
+
+def _rename(function: Any, name: str) -> None:
+    """Let Python's own argument errors name the hook: ``before_complete_task() got an unexpected keyword``."""
+    function.__code__ = function.__code__.replace(co_name=name, co_qualname=name)
+    function.__name__ = function.__qualname__ = name

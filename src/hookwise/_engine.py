@@ -1,0 +1,431 @@
+"""One hook's implementations, their order, and the functions that call them: the engine.
+
+:class:`HookEngine` is the internal API every face builds on (the native
+``HookManager``, ``hookwise.compat.pluggy``, lifecycle hooks through the
+manager, event delivery): a face hands it a spec, a lock, where to get the
+hook's instrumentation, and where to publish its caller; then adds and
+removes implementations and calls :attr:`HookEngine.function`.
+
+Registration is rare and calls are hot, but some hosts register while they
+call (pytest registers a plugin per ``conftest.py`` during collection). So a
+change costs little: an implementation is inserted in order (a binary search
+and a list insert), and the next call interprets the new plan at once
+(``_interpreter.py``); only a plan that is called :data:`COMPILE_AFTER` times
+unchanged is compiled (``_codegen.py``), outside the lock, and swapped in. A
+call in progress keeps the function it started with.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from _thread import allocate_lock
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
+
+from hookwise._codegen import compile_binder, compile_plan, generate
+from hookwise._impl import HookImpl
+from hookwise._instrumentation import Instrumentation
+from hookwise._interpreter import entry, interpret, run
+from hookwise._order import RegistrationOrder, sort_impls
+from hookwise._outcomes import Outcomes, refuse_sync
+from hookwise._plan import HOOKWISE, CallPlan, Dialect
+from hookwise._spec import HookSpec
+
+if TYPE_CHECKING:
+    from _thread import RLock
+
+__all__ = ["COMPILE_AFTER", "HOOKWISE", "Dialect", "HookEngine", "Instrumentation", "run_once"]
+
+COMPILE_AFTER: Final = int(os.environ.get("HOOKWISE_COMPILE_AFTER", "8"))
+"""Calls of an unchanged plan that are interpreted before it is compiled (0: compile at once).
+
+Compiling costs about 30 us per implementation; interpreting costs about
+60 ns more per implementation and call than the compiled caller, so a plan
+pays for its compilation only after hundreds of calls. Eight keeps hooks that
+are called once or twice (start-up hooks, most of a test run) from ever
+compiling, while hot hooks compile almost at once. The environment variable
+``HOOKWISE_COMPILE_AFTER`` overrides it (the test suite runs once with 1).
+"""
+
+
+class Shape(NamedTuple):
+    """A shape of call: awaited or not, recording provenance or not."""
+
+    is_async: bool
+    provenance: bool
+
+
+SYNC: Final = Shape(is_async=False, provenance=False)
+ASYNC: Final = Shape(is_async=True, provenance=False)
+
+History = list[tuple[dict[str, Any], Any]]
+"""A historic hook's past calls: the arguments of each, with what the face attached to it."""
+
+
+def run_once(
+    spec: HookSpec[..., Any],
+    impls: Sequence[HookImpl],
+    wrappers: Sequence[HookImpl],
+    values: dict[str, Any],
+    *,
+    instrumentation: Instrumentation | None = None,
+    dialect: Dialect = HOOKWISE,
+) -> Any:
+    """Call implementations in the order given (wrappers outermost first), once, interpreted.
+
+    For a face that holds its own order for a single call (pluggy's
+    ``_multicall(hook_name, hook_impls, kwargs, firstresult)``): nothing is
+    compiled or kept.
+    """
+    __tracebackhide__ = True
+    plan = CallPlan(spec, tuple(impls), tuple(wrappers), instrumentation=instrumentation, dialect=dialect)
+    if plan.async_impls:
+        return refuse_sync(plan)(**values)
+    return run(interpret(plan, Outcomes(plan), values, None))
+
+
+def _key(order: RegistrationOrder) -> Callable[[HookImpl], tuple[int, int, int]]:
+    if order == "fifo":
+        return lambda impl: (impl.band, impl.priority, impl.seq)
+    return lambda impl: (impl.band, impl.priority, -impl.seq)
+
+
+@final
+class HookEngine:
+    """One hook: its spec, its implementations in effective order, and its callers.
+
+    Args:
+        spec: the hook's spec.
+        order: how implementations of equal band and priority are ordered.
+        lock: the face's registration lock; held around every change and plan.
+        instrument: the hook's instrumentation now (monitors, budgets, ...), or ``None``.
+        publish: called with the sync caller whenever it changes (a face's relay attribute).
+        dialect: the face's dialect.
+
+    The face serialises changes under ``lock``; calls take no lock.
+    """
+
+    __slots__ = (
+        "_binders",
+        "_compiled",
+        "_history",
+        "_history_lock",
+        "_instrument",
+        "_instrumentation",
+        "_lock",
+        "_plain",
+        "_publish",
+        "_sort",
+        "_stubs",
+        "_tiers",
+        "_version",
+        "_wrappers",
+        "afunction",
+        "dialect",
+        "function",
+        "order",
+        "spec",
+    )
+
+    def __init__(
+        self,
+        spec: HookSpec[..., Any],
+        *,
+        order: RegistrationOrder,
+        lock: RLock,
+        instrument: Callable[[HookSpec[..., Any]], Instrumentation | None],
+        publish: Callable[[Callable[..., Any]], None] | None = None,
+        dialect: Dialect = HOOKWISE,
+    ) -> None:
+        self.spec = spec
+        self.order: RegistrationOrder = order
+        self.dialect = dialect
+        self._lock = lock
+        self._instrument = instrument
+        self._publish = publish
+        self._plain: list[HookImpl] = []
+        self._wrappers: list[HookImpl] = []
+        self._sort = False  # True once before/after constraints are involved: a full sort, not insertion
+        self._version = 0
+        self._tiers: dict[Shape, Callable[..., Any]] = {}
+        self._compiled: set[Shape] = set()
+        self._binders: dict[bool, Callable[..., Any]] = {}
+        self._instrumentation: tuple[int, Instrumentation | None] = (-1, None)
+        self._history: History | None = [] if spec.historic else None
+        self._history_lock = allocate_lock()
+        self._stubs = {shape: self._stub(shape) for shape in (SYNC, ASYNC)}
+        self.function: Callable[..., Any] = self._stubs[SYNC]
+        self.afunction: Callable[..., Any] = self._stubs[ASYNC]
+        if self._history is not None:
+            self.function = self._historic_entry()
+            self.afunction = self._ahistoric_entry()
+            setattr(self.function, "acall", self.afunction)  # noqa: B010 - an attribute of the function object
+            if publish is not None:
+                publish(self.function)
+        self._changed()
+
+    # -- reading ------------------------------------------------------------------------------
+    @property
+    def ordered(self) -> tuple[HookImpl, ...]:
+        """Every implementation in effective order: wrappers (outermost first), then plain ones."""
+        with self._lock:
+            return (*self._wrappers, *self._plain)
+
+    @property
+    def version(self) -> int:
+        """Counts the changes: implementations, spec or instrumentation."""
+        return self._version
+
+    @property
+    def history(self) -> History | None:
+        """A historic hook's past calls (a copy), or ``None`` for other hooks."""
+        with self._history_lock:
+            return None if self._history is None else list(self._history)
+
+    def source(self) -> str:
+        """The generated source of the sync caller for the implementations registered now."""
+        with self._lock:
+            plan = self._plan(SYNC)
+        return generate(plan).source
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the sync caller of the current implementations is compiled (not interpreted, not pending)."""
+        return SYNC in self._compiled
+
+    # -- changing (under the face's lock) --------------------------------------------------------------
+    def prepare(self, added: Sequence[HookImpl]) -> Callable[[], History]:
+        """Check that ``added`` can join the hook; return the function that adds them.
+
+        The function returns the historic calls to replay to them (empty for
+        other hooks); replay them with :meth:`replay` once the lock is released.
+
+        Raises:
+            OrderCycleError: their before/after constraints close a cycle; nothing changed.
+        """
+        if self._sort or any(impl.before or impl.after for impl in added):
+            plain = sort_impls(self.spec.name, [*self._plain, *(i for i in added if not i.wrapper)], self.order)
+            wrappers = sort_impls(self.spec.name, [*self._wrappers, *(i for i in added if i.wrapper)], self.order)
+
+            def replace() -> History:
+                self._plain, self._wrappers, self._sort = plain, wrappers, True
+                return self._changed()
+
+            return replace
+
+        def insert() -> History:
+            key = _key(self.order)
+            for impl in added:
+                bisect.insort_right(self._wrappers if impl.wrapper else self._plain, impl, key=key)
+            return self._changed()
+
+        return insert
+
+    def add(self, added: Sequence[HookImpl]) -> History:
+        """:meth:`prepare` and add at once; returns the historic calls to replay."""
+        return self.prepare(added)()
+
+    def remove(self, impls: Iterable[HookImpl]) -> None:
+        """Remove these implementations (matched by identity)."""
+        gone = {id(impl) for impl in impls}
+        plain = [impl for impl in self._plain if id(impl) not in gone]
+        wrappers = [impl for impl in self._wrappers if id(impl) not in gone]
+        if self._sort:
+            self._sort = any(impl.before or impl.after for impl in (*plain, *wrappers))
+            plain = sort_impls(self.spec.name, plain, self.order)
+            wrappers = sort_impls(self.spec.name, wrappers, self.order)
+        self._plain, self._wrappers = plain, wrappers
+        self._changed()
+
+    def derive(self) -> HookEngine:
+        """A new engine with this one's spec, order, lock, instrumentation and dialect, and no implementations."""
+        return HookEngine(
+            self.spec, order=self.order, lock=self._lock, instrument=self._instrument, dialect=self.dialect
+        )
+
+    def set_spec(self, spec: HookSpec[..., Any]) -> None:
+        """Replace the spec (the implementations were validated against it by the face)."""
+        self.spec = spec
+        self._binders = {}
+        self._changed()
+
+    def refresh(self) -> None:
+        """The hook's instrumentation changed: the next call builds its callers again."""
+        self._changed()
+
+    def _changed(self) -> History:
+        self._version += 1
+        self._tiers = {}
+        self._compiled = set()
+        self._install(SYNC, self._stubs[SYNC], self._version)
+        self._install(ASYNC, self._stubs[ASYNC], self._version)
+        if self._history is None:
+            return []
+        with self._history_lock:
+            return list(self._history)
+
+    # -- calling ------------------------------------------------------------------------------------
+    def provenance_function(self, *, is_async: bool) -> Callable[..., Any]:
+        """The caller that records provenance (it takes ``_hw_prov=list`` as well as the arguments)."""
+        shape = Shape(is_async=is_async, provenance=True)
+        function = self._tiers.get(shape)
+        return function if function is not None else self._prepare(shape)
+
+    def call_historic(self, values: dict[str, Any], tag: object = None) -> Any:
+        """Call a historic hook and remember the call, so that implementations added later get it too.
+
+        Recording the call and choosing the caller happen together, under the
+        history lock that :meth:`prepare`'s function also takes: a call made
+        while implementations are added reaches them exactly once, live or replayed.
+        """
+        with self._history_lock:
+            assert self._history is not None  # noqa: S101 - only historic hooks have this entry
+            self._history.append((values, tag))
+            function = self._tiers.get(SYNC) or self._stubs[SYNC]
+        return function(**values)
+
+    def replay(self, added: Sequence[HookImpl], history: History) -> list[tuple[Any, Any]]:
+        """Call the plain implementations in ``added`` with each past call: ``(tag, result)`` each.
+
+        The replay goes through the hook's instrumentation, as any call does.
+        """
+        plain = tuple(impl for impl in added if not impl.wrapper)
+        if not plain or not history:
+            return []
+        with self._lock:
+            instrumentation = self._current_instrumentation()
+        plan = CallPlan(self.spec, plain, instrumentation=instrumentation, dialect=self.dialect)
+        outcomes = Outcomes(plan)
+        return [(tag, run(interpret(plan, outcomes, dict(values), None))) for values, tag in history]
+
+    def call_with(self, extra: Sequence[HookImpl], values: dict[str, Any]) -> Any:
+        """Call the hook once with ``extra`` implementations placed among its own (interpreted, not compiled)."""
+        key = _key(self.order)
+        with self._lock:
+            plain = list(self._plain)
+            for impl in extra:
+                bisect.insort_right(plain, impl, key=key)
+            plan = CallPlan(
+                self.spec,
+                tuple(plain),
+                tuple(self._wrappers),
+                instrumentation=self._current_instrumentation(),
+                dialect=self.dialect,
+            )
+        if plan.async_impls:
+            return refuse_sync(plan)(**values)
+        return run(interpret(plan, Outcomes(plan), values, None))
+
+    # -- tiers ----------------------------------------------------------------------------------------
+    def _stub(self, shape: Shape) -> Callable[..., Any]:
+        """The stand-in installed after a change: its first call prepares the new caller."""
+        if shape.is_async:
+
+            async def prepare_async(*args: Any, **kwargs: Any) -> Any:
+                __tracebackhide__ = True
+                return await self._prepare(shape)(*args, **kwargs)
+
+            return prepare_async
+
+        def prepare(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True
+            return self._prepare(shape)(*args, **kwargs)
+
+        return prepare
+
+    def _current_instrumentation(self) -> Instrumentation | None:
+        version, instrumentation = self._instrumentation
+        if version != self._version:
+            instrumentation = self._instrument(self.spec)
+            self._instrumentation = (self._version, instrumentation)
+        return instrumentation
+
+    def _plan(self, shape: Shape) -> CallPlan:
+        return CallPlan(
+            self.spec,
+            tuple(self._plain),
+            tuple(self._wrappers),
+            instrumentation=self._current_instrumentation(),
+            is_async=shape.is_async,
+            provenance=shape.provenance,
+            dialect=self.dialect,
+        )
+
+    def _prepare(self, shape: Shape) -> Callable[..., Any]:
+        """The caller for the current implementations: interpreted now, compiled after enough calls."""
+        with self._lock:
+            version = self._version
+            plan = self._plan(shape)
+        function: Callable[..., Any]
+        if not shape.is_async and plan.async_impls:
+            function = refuse_sync(plan)
+        elif COMPILE_AFTER <= 0:
+            function = compile_plan(plan)
+            self._install(shape, function, version, compiled=True)
+            return function
+        else:
+            function = self._interpreted(plan, shape, version)
+        self._install(shape, function, version)
+        return function
+
+    def _interpreted(self, plan: CallPlan, shape: Shape, version: int) -> Callable[..., Any]:
+        calls = 0
+
+        def counted() -> None:
+            nonlocal calls
+            calls += 1
+            if calls == COMPILE_AFTER:
+                self._install(shape, compile_plan(plan), version, compiled=True)
+
+        names = frozenset(self.spec.param_names)
+        return entry(plan, self._binder(shape.provenance), names, counted)
+
+    def _binder(self, provenance: bool) -> Callable[..., Any]:
+        binder = self._binders.get(provenance)
+        if binder is None:
+            binder = self._binders[provenance] = compile_binder(self.spec, self.dialect, provenance=provenance)
+        return binder
+
+    def _install(self, shape: Shape, function: Callable[..., Any], version: int, *, compiled: bool = False) -> None:
+        """Make ``function`` the caller of ``shape``, unless the implementations changed meanwhile."""
+        with self._lock:
+            if version != self._version:
+                return
+            if function is not self._stubs.get(shape):
+                self._tiers[shape] = function
+            if compiled:
+                self._compiled.add(shape)
+            historic = self._history is not None
+            if shape == SYNC and not historic:
+                self.function = function
+                setattr(function, "acall", self.afunction)  # noqa: B010 - an attribute of the function object
+                if self._publish is not None:
+                    self._publish(function)
+            elif shape == ASYNC and not historic:
+                self.afunction = function
+                setattr(self.function, "acall", function)  # noqa: B010 - an attribute of the function object
+
+    # -- historic entries ----------------------------------------------------------------------------------
+    def _historic_entry(self) -> Callable[..., Any]:
+        def historic(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True
+            values, _ = self._binder(False)(*args, **kwargs)
+            return self.call_historic(values)
+
+        return historic
+
+    def _ahistoric_entry(self) -> Callable[..., Any]:
+        async def ahistoric(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True
+            values, _ = self._binder(False)(*args, **kwargs)
+            with self._history_lock:
+                assert self._history is not None  # noqa: S101 - only historic hooks have this entry
+                self._history.append((values, None))
+                function = self._tiers.get(ASYNC) or self._stubs[ASYNC]
+            return await function(**values)
+
+        return ahistoric
+
+    def __repr__(self) -> str:
+        return f"<HookEngine {self.spec.name} impls={len(self._plain)} wrappers={len(self._wrappers)}>"

@@ -1,0 +1,157 @@
+"""Calling implementations the way pluggy does, through the hookwise engine.
+
+pluggy's ``_multicall(hook_name, hook_impls, kwargs, firstresult)`` calls a
+list of implementations in reverse order, wrappers around the rest. Here the
+same list becomes an engine plan, in the same order, and runs on the engine's
+call path, so pluggy hosts get hookwise's instrumentation, clean tracebacks
+and speed. A hook caller's own implementations take the compiled path
+(``_hooks.HookCaller``); an arbitrary list (``call_extra``, a subset, a
+historic replay) is interpreted once.
+
+pluggy's dialect: calls may pass more arguments than implementations take;
+exceptions get no notes; a misbehaving wrapper is a ``RuntimeError`` naming
+its code.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from hookwise import HookImpl as EngineImpl
+from hookwise import HookSpec, ImplOptions
+from hookwise._engine import Dialect, Instrumentation, run_once
+from hookwise.compat.pluggy._result import HookCallError, Result
+from hookwise.compat.pluggy._warnings import PluggyTeardownRaisedWarning
+
+if TYPE_CHECKING:
+    from hookwise.compat.pluggy._hooks import HookImpl
+
+Teardown = Generator[None, object, object]
+
+MISSING: Final = object()
+"""The default of every parameter of a pluggy hook's engine spec: a call may leave out arguments no
+implementation takes; implementations that take one are checked before the call."""
+
+
+def wrapfail(generator: Any, problem: str) -> RuntimeError:
+    """pluggy's error for a wrapper that did not yield, or yielded twice."""
+    code = generator.gi_code
+    return RuntimeError(f"wrap_controller at {code.co_name!r} {code.co_filename}:{code.co_firstlineno} {problem}")
+
+
+def _wrapper_error(wrapper: EngineImpl, generator: Any, problem: str) -> BaseException:
+    del wrapper  # pluggy names the generator's code, not the plugin
+    return wrapfail(generator, "has second yield" if problem.startswith("yielded twice") else problem)
+
+
+PLUGGY: Final = Dialect("pluggy", accepts_unknown=True, notes=False, wrapper_error=_wrapper_error)
+
+
+def run_old_style_hookwrapper(function: Callable[..., Any], hook_name: str, plugin_name: str) -> Callable[..., Any]:
+    """A new-style wrapper that runs an old-style hookwrapper, which receives a :class:`Result`."""
+
+    def run(*args: Any) -> Teardown:
+        __tracebackhide__ = True
+        teardown = cast("Teardown", function(*args))
+        try:
+            next(teardown)
+        except StopIteration:
+            raise wrapfail(teardown, "did not yield") from None
+        try:
+            result: Result[Any] = Result((yield), None)
+        except BaseException as error:  # noqa: BLE001 - handed to the old-style wrapper, as pluggy does
+            result = Result(None, error)
+        try:
+            teardown.send(result)
+        except StopIteration:
+            pass
+        except BaseException as error:
+            message = (
+                "A plugin raised an exception during an old-style hookwrapper teardown.\n"
+                f"Plugin: {plugin_name}, Hook: {hook_name}\n{type(error).__name__}: {error}\n"
+                "For more information see "
+                "https://pluggy.readthedocs.io/en/stable/api_reference.html#pluggy.PluggyTeardownRaisedWarning"
+            )
+            warnings.warn(PluggyTeardownRaisedWarning(message), stacklevel=4)
+            raise
+        else:
+            raise wrapfail(teardown, "has second yield")
+        finally:
+            teardown.close()
+        return result.get_result()
+
+    return run
+
+
+def engine_impl(impl: HookImpl, hook_name: str, seq: int) -> EngineImpl:
+    """A pluggy implementation as an engine implementation, in pluggy's order.
+
+    pluggy runs the last registered first, except in the trylast band, where
+    the first registered runs first: a priority equal to the registration
+    number gives that band its order.
+    """
+    wrapper = impl.wrapper or impl.hookwrapper
+    function = (
+        run_old_style_hookwrapper(impl.function, hook_name, impl.plugin_name) if impl.hookwrapper else impl.function
+    )
+    options = ImplOptions(
+        priority=seq if impl.trylast else 0, tryfirst=impl.tryfirst, trylast=impl.trylast, wrapper=wrapper
+    )
+    converted = EngineImpl(impl.plugin_name, impl.plugin, function, hook_name, options, seq=seq)
+    converted.argnames = impl.argnames
+    return converted
+
+
+def engine_spec(name: str, argnames: Sequence[str], *, firstresult: bool) -> HookSpec[..., Any]:
+    """The engine spec of a pluggy hook: every argument any declaration names, each optional."""
+    return HookSpec.from_names(
+        name, argnames, kind="first" if firstresult else "collect", defaults=dict.fromkeys(argnames, MISSING)
+    )
+
+
+def check_arguments(kwargs: Mapping[str, object], impls: Sequence[HookImpl]) -> None:
+    """pluggy's error for an argument an implementation takes and the call leaves out."""
+    for impl in impls:
+        for name in impl.argnames:
+            if name not in kwargs:
+                msg = f"hook call must provide argument {name!r}"
+                raise HookCallError(msg)
+
+
+def multicall(
+    hook_name: str,
+    hook_impls: Sequence[HookImpl],
+    caller_kwargs: Mapping[str, object],
+    firstresult: bool,
+    instrumentation: Callable[[HookSpec[..., Any]], Instrumentation | None] | None = None,
+) -> object | list[object]:
+    """Call ``hook_impls`` as pluggy does (the last first, wrappers around the others), once.
+
+    Raises:
+        HookCallError: an implementation takes an argument the call does not give.
+    """
+    __tracebackhide__ = True
+    ordered = list(reversed(hook_impls))
+    check_arguments(caller_kwargs, [impl for impl in ordered if not (impl.wrapper or impl.hookwrapper)])
+    names: list[str] = []
+    for impl in ordered:
+        names.extend(name for name in impl.argnames if name not in names)
+    spec = engine_spec(hook_name, names, firstresult=firstresult)
+    converted = [impl.for_engine(hook_name) for impl in ordered]
+    values = {name: caller_kwargs.get(name, MISSING) for name in names}
+    return cast(
+        "object | list[object]",
+        run_once(
+            spec,
+            [impl for impl in converted if not impl.wrapper],
+            [impl for impl in converted if impl.wrapper],
+            values,
+            instrumentation=instrumentation(spec) if instrumentation is not None else None,
+            dialect=PLUGGY,
+        ),
+    )
+
+
+_multicall = multicall  # pluggy's name

@@ -1,0 +1,574 @@
+"""pluggy's markers, hook implementations and specs, and the hook callers behind ``pm.hook``.
+
+A :class:`HookCaller` keeps its implementations in pluggy's order (the list
+``get_hookimpls()`` returns) and mirrors them into a hookwise engine, which
+calls them: a call goes straight to the engine's caller while the manager has
+no hookcall monitoring, and through ``hook_execute`` (pluggy's
+``PluginManager._hookexec``) otherwise.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar, cast, final, overload
+
+from hookwise import HookImpl as EngineImpl
+from hookwise._engine import HookEngine
+from hookwise.compat.pluggy._callers import check_arguments, engine_impl, engine_spec
+
+F = TypeVar("F", bound=Callable[..., object])
+Namespace = Any  # a module or a class
+HookExec = Callable[[str, Sequence["HookImpl"], Mapping[str, object], bool], object]
+"""pluggy's executor: ``(hook_name, hook_impls, kwargs, firstresult)``."""
+_HISTORIC_CALL: Final = "Cannot directly call a historic hook - use call_historic instead."
+_CallHistory = list[tuple[Mapping[str, object], Callable[[Any], None] | None]]
+
+
+class HookspecOpts(TypedDict):
+    """Options for a hook specification."""
+
+    firstresult: bool
+    historic: bool
+    warn_on_impl: Warning | None
+    warn_on_impl_args: Mapping[str, Warning] | None
+
+
+class HookimplOpts(TypedDict):
+    """Options for a hook implementation."""
+
+    wrapper: bool
+    hookwrapper: bool
+    optionalhook: bool
+    tryfirst: bool
+    trylast: bool
+    specname: str | None
+
+
+@final
+class HookspecMarker:
+    """Decorator for marking functions as hook specifications (``project_name + "_spec"`` attribute)."""
+
+    __slots__ = ("project_name",)
+
+    def __init__(self, project_name: str) -> None:
+        self.project_name: Final = project_name
+
+    @overload
+    def __call__(
+        self,
+        function: F,
+        firstresult: bool = False,
+        historic: bool = False,
+        warn_on_impl: Warning | None = None,
+        warn_on_impl_args: Mapping[str, Warning] | None = None,
+    ) -> F: ...
+    @overload
+    def __call__(
+        self,
+        function: None = ...,
+        firstresult: bool = ...,
+        historic: bool = ...,
+        warn_on_impl: Warning | None = ...,
+        warn_on_impl_args: Mapping[str, Warning] | None = ...,
+    ) -> Callable[[F], F]: ...
+    def __call__(
+        self,
+        function: F | None = None,
+        firstresult: bool = False,
+        historic: bool = False,
+        warn_on_impl: Warning | None = None,
+        warn_on_impl_args: Mapping[str, Warning] | None = None,
+    ) -> F | Callable[[F], F]:
+        """Mark ``function`` as a hook specification, or return a decorator that does."""
+
+        def mark(func: F) -> F:
+            if historic and firstresult:
+                msg = "cannot have a historic firstresult hook"
+                raise ValueError(msg)
+            opts: HookspecOpts = {
+                "firstresult": firstresult,
+                "historic": historic,
+                "warn_on_impl": warn_on_impl,
+                "warn_on_impl_args": warn_on_impl_args,
+            }
+            setattr(func, self.project_name + "_spec", opts)
+            return func
+
+        return mark if function is None else mark(function)
+
+
+@final
+class HookimplMarker:
+    """Decorator for marking functions as hook implementations (``project_name + "_impl"`` attribute)."""
+
+    __slots__ = ("project_name",)
+
+    def __init__(self, project_name: str) -> None:
+        self.project_name: Final = project_name
+
+    @overload
+    def __call__(
+        self,
+        function: F,
+        hookwrapper: bool = ...,
+        optionalhook: bool = ...,
+        tryfirst: bool = ...,
+        trylast: bool = ...,
+        specname: str | None = ...,
+        wrapper: bool = ...,
+    ) -> F: ...
+    @overload
+    def __call__(
+        self,
+        function: None = ...,
+        hookwrapper: bool = ...,
+        optionalhook: bool = ...,
+        tryfirst: bool = ...,
+        trylast: bool = ...,
+        specname: str | None = ...,
+        wrapper: bool = ...,
+    ) -> Callable[[F], F]: ...
+    def __call__(
+        self,
+        function: F | None = None,
+        hookwrapper: bool = False,
+        optionalhook: bool = False,
+        tryfirst: bool = False,
+        trylast: bool = False,
+        specname: str | None = None,
+        wrapper: bool = False,
+    ) -> F | Callable[[F], F]:
+        """Mark ``function`` as a hook implementation, or return a decorator that does."""
+
+        def mark(func: F) -> F:
+            opts: HookimplOpts = {
+                "wrapper": wrapper,
+                "hookwrapper": hookwrapper,
+                "optionalhook": optionalhook,
+                "tryfirst": tryfirst,
+                "trylast": trylast,
+                "specname": specname,
+            }
+            setattr(func, self.project_name + "_impl", opts)
+            return func
+
+        return mark if function is None else mark(function)
+
+
+def normalize_hookimpl_opts(opts: HookimplOpts) -> None:
+    """Fill in the options a third-party marker may have left out."""
+    opts.setdefault("tryfirst", False)
+    opts.setdefault("trylast", False)
+    opts.setdefault("wrapper", False)
+    opts.setdefault("hookwrapper", False)
+    opts.setdefault("optionalhook", False)
+    opts.setdefault("specname", None)
+
+
+def varnames(func: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The positional parameter names a hook function takes, and those with defaults (pluggy's rule).
+
+    For a class, its ``__init__``; for a callable object, its ``__call__``.
+    ``self`` of methods is left out; parameters with defaults are the second
+    tuple (they are never passed by a hook call).
+    """
+    if inspect.isclass(func):
+        func = getattr(func, "__init__", None)
+        if func is None:  # pragma: no cover - every class has __init__
+            return (), ()
+    elif not inspect.isroutine(func) and callable(func):
+        func = func.__call__
+    try:
+        target = func.__func__ if inspect.ismethod(func) else func
+        signature = inspect.signature(cast("Callable[..., Any]", target))
+    except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
+        return (), ()
+    positional = [p for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = tuple(p.name for p in positional if p.default is p.empty)
+    optional = tuple(p.name for p in positional if p.default is not p.empty)
+    qualname: str = getattr(func, "__qualname__", "")
+    if required and (inspect.ismethod(func) or ("." in qualname and required[0] == "self")):
+        required = required[1:]
+    return required, optional
+
+
+@final
+class HookImpl:
+    """A hook implementation in a :class:`HookCaller`."""
+
+    __slots__ = (
+        "_engine",
+        "argnames",
+        "function",
+        "hookwrapper",
+        "kwargnames",
+        "optionalhook",
+        "opts",
+        "plugin",
+        "plugin_name",
+        "tryfirst",
+        "trylast",
+        "wrapper",
+    )
+
+    def __init__(
+        self, plugin: object, plugin_name: str, function: Callable[..., Any], hook_impl_opts: HookimplOpts
+    ) -> None:
+        self.function = function
+        self.argnames, self.kwargnames = varnames(function)
+        self.plugin = plugin
+        self.opts = hook_impl_opts
+        self.plugin_name = plugin_name
+        self.wrapper = hook_impl_opts["wrapper"]
+        self.hookwrapper = hook_impl_opts["hookwrapper"]
+        self.optionalhook = hook_impl_opts["optionalhook"]
+        self.tryfirst = hook_impl_opts["tryfirst"]
+        self.trylast = hook_impl_opts["trylast"]
+        self._engine: EngineImpl | None = None
+
+    def for_engine(self, hook_name: str) -> EngineImpl:
+        """This implementation as the hookwise engine calls it (made once, in registration order)."""
+        if self._engine is None:
+            global _seq  # noqa: PLW0603 - registration order across managers, as a counter
+            _seq += 1
+            self._engine = engine_impl(self, hook_name, _seq)
+        return self._engine
+
+    def __repr__(self) -> str:
+        return f"<HookImpl plugin_name={self.plugin_name!r}, plugin={self.plugin!r}>"
+
+
+_seq = 0
+
+
+@final
+class HookSpec:
+    """A hook specification: where it was declared and its options."""
+
+    __slots__ = ("argnames", "function", "kwargnames", "name", "namespace", "opts", "warn_on_impl", "warn_on_impl_args")
+
+    def __init__(self, namespace: Namespace, name: str, opts: HookspecOpts) -> None:
+        self.namespace = namespace
+        self.function: Callable[..., object] = getattr(namespace, name)
+        self.name = name
+        self.argnames, self.kwargnames = varnames(self.function)
+        self.opts = opts
+        self.warn_on_impl = opts.get("warn_on_impl")
+        self.warn_on_impl_args = opts.get("warn_on_impl_args")
+
+
+@final
+class HookRelay:
+    """The object behind ``pm.hook``: one :class:`HookCaller` attribute per hook."""
+
+    __slots__ = ("__dict__",)
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> HookCaller: ...
+
+
+@final
+class Route:
+    """Whether a manager's hook callers may call their engines directly (no hookcall monitoring)."""
+
+    __slots__ = ("direct",)
+
+    def __init__(self) -> None:
+        self.direct = True
+
+
+class _Impls(list["HookImpl"]):
+    """The implementations handed to ``hook_execute``, with the engine that calls exactly them."""
+
+    __slots__ = ("engine",)
+
+    def __init__(self, impls: Sequence[HookImpl], engine: HookEngine | None) -> None:
+        super().__init__(impls)
+        self.engine = engine
+
+
+class HookCaller:
+    """A caller of all registered implementations of a hook specification, through the hookwise engine.
+
+    Args:
+        name: the hook's name.
+        hook_execute: pluggy's executor, ``(hook_name, hook_impls, kwargs, firstresult)``.
+        specmodule_or_class, spec_opts: the hook's specification, if known.
+        engine: the hookwise engine that calls the implementations (given by
+            hookwise's ``PluginManager``).
+        route: whether calls may go to the engine directly.
+    """
+
+    __slots__ = (
+        "_call_history",
+        "_engine",
+        "_hookexec",
+        "_hookimpls",
+        "_impls",
+        "_needed",
+        "_required",
+        "_route",
+        "_version",
+        "name",
+        "spec",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        hook_execute: HookExec,
+        specmodule_or_class: Namespace | None = None,
+        spec_opts: HookspecOpts | None = None,
+        *,
+        engine: HookEngine | None = None,
+        route: Route | None = None,
+    ) -> None:
+        self.name: Final = name
+        self._hookexec: Final = hook_execute
+        # pluggy's order, called in reverse: trylast, normal, tryfirst plain implementations, then wrappers alike.
+        self._hookimpls: list[HookImpl] = []
+        self._call_history: _CallHistory | None = None
+        self._engine = engine
+        self._route = route if engine is not None else None
+        self._impls: _Impls | None = None
+        self._needed: AbstractSet[str] = frozenset()  # what the implementations take
+        self._required: AbstractSet[str] = frozenset()  # that, and what the spec declares
+        self._version = 0  # counts changes of implementations and spec
+        self.spec: HookSpec | None = None
+        if specmodule_or_class is not None:
+            if spec_opts is None:
+                msg = "spec_opts are needed with specmodule_or_class"
+                raise AssertionError(msg)
+            self.set_specification(specmodule_or_class, spec_opts)
+
+    def has_spec(self) -> bool:
+        """Whether the hook has a specification."""
+        return self.spec is not None
+
+    def set_specification(self, specmodule_or_class: Namespace, spec_opts: HookspecOpts) -> None:
+        """Set the hook's specification.
+
+        Raises:
+            ValueError: the hook already has one.
+        """
+        if self.spec is not None:
+            msg = f"Hook {self.spec.name!r} is already registered within namespace {self.spec.namespace}"
+            raise ValueError(msg)
+        self.spec = HookSpec(specmodule_or_class, self.name, spec_opts)
+        if spec_opts.get("historic"):
+            self._call_history = []
+        self._changed(respec=True)
+
+    def is_historic(self) -> bool:
+        """Whether this caller is historic."""
+        return self._call_history is not None
+
+    def _firstresult(self) -> bool:
+        return bool(self.spec and self.spec.opts.get("firstresult"))
+
+    def _changed(self, *, respec: bool = False) -> None:
+        """The implementations or the spec changed: the arguments a call needs, and the engine's spec."""
+        self._version += 1
+        self._impls = None
+        needed: list[str] = []
+        for impl in self._hookimpls:
+            needed.extend(name for name in impl.argnames if name not in needed)
+        self._needed = frozenset(needed)
+        names = [
+            *(self.spec.argnames if self.spec else ()),
+            *(n for n in needed if not self.spec or n not in self.spec.argnames),
+        ]
+        self._required = frozenset(names)
+        engine = self._engine
+        if engine is not None and (respec or list(engine.spec.param_names) != names):
+            engine.set_spec(engine_spec(self.name, names, firstresult=self._firstresult()))
+
+    def get_hookimpls(self) -> list[HookImpl]:
+        """The registered implementations, in pluggy's order (the last is called first)."""
+        return self._hookimpls.copy()
+
+    def _current(self) -> _Impls:
+        """The implementations as handed to ``hook_execute``: a copy, carrying the engine that calls them."""
+        impls = self._impls
+        if impls is None:
+            impls = self._impls = _Impls(self._hookimpls, self._engine)
+        return impls
+
+    def _add_hookimpl(self, hookimpl: HookImpl) -> None:
+        """Add an implementation in pluggy's place for it."""
+        impls = self._hookimpls
+        wrappers_from = next((i for i, m in enumerate(impls) if m.hookwrapper or m.wrapper), len(impls))
+        start, end = (wrappers_from, len(impls)) if hookimpl.hookwrapper or hookimpl.wrapper else (0, wrappers_from)
+        if hookimpl.trylast:
+            impls.insert(start, hookimpl)
+        elif hookimpl.tryfirst:
+            impls.insert(end, hookimpl)
+        else:
+            i = end - 1
+            while i >= start and impls[i].tryfirst:  # after the last non-tryfirst implementation
+                i -= 1
+            impls.insert(i + 1, hookimpl)
+        if self._engine is not None:
+            self._engine.add([hookimpl.for_engine(self.name)])
+        self._changed()
+
+    def _remove_plugin(self, plugin: object) -> None:
+        for index, impl in enumerate(self._hookimpls):
+            if impl.plugin == plugin:
+                del self._hookimpls[index]
+                if self._engine is not None:
+                    self._engine.remove([impl.for_engine(self.name)])
+                self._changed()
+                return
+        msg = f"plugin {plugin!r} not found"
+        raise ValueError(msg)
+
+    def _verify_all_args_are_provided(self, kwargs: Mapping[str, object]) -> None:
+        if self.spec is None:
+            return
+        missing = [name for name in self.spec.argnames if name not in kwargs]
+        if missing:
+            notincall = ", ".join(repr(name) for name in missing)
+            warnings.warn(
+                f"Argument(s) {notincall} which are declared in the hookspec cannot be found in this hook call",
+                stacklevel=3,
+            )
+
+    def _check(self, kwargs: Mapping[str, object]) -> None:
+        """A call that leaves out arguments: warn for the spec's, raise for those an implementation takes."""
+        self._verify_all_args_are_provided(kwargs)
+        if not kwargs.keys() >= self._needed:
+            check_arguments(kwargs, list(reversed(self._hookimpls)))
+
+    def __call__(self, **kwargs: object) -> Any:
+        """Call the hook with keyword arguments; return the list of results (or the first, for firstresult hooks)."""
+        __tracebackhide__ = True
+        if self._call_history is not None:
+            raise AssertionError(_HISTORIC_CALL)
+        if not kwargs.keys() >= self._required:
+            self._check(kwargs)
+        route = self._route
+        if route is not None and route.direct:
+            return self._engine.function(**kwargs)  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
+        return self._hookexec(self.name, self._current(), kwargs, self._firstresult())
+
+    def call_historic(
+        self, result_callback: Callable[[Any], None] | None = None, kwargs: Mapping[str, object] | None = None
+    ) -> None:
+        """Call the hook for the registered plugins and remember the call for those registered later.
+
+        ``result_callback`` is called with each non-None result.
+        """
+        __tracebackhide__ = True
+        if self._call_history is None:
+            msg = f"hook {self.name!r} is not historic"
+            raise AssertionError(msg)
+        kwargs = kwargs or {}
+        self._call_history.append((kwargs, result_callback))
+        self._check(kwargs)
+        results = self._hookexec(self.name, self._current(), kwargs, False)
+        if result_callback is not None and isinstance(results, list):
+            for result in cast("list[object]", results):
+                result_callback(result)
+
+    def call_extra(self, methods: Sequence[Callable[..., object]], kwargs: Mapping[str, object]) -> Any:
+        """Call the hook with some additional, temporary implementations (run before the other plain ones)."""
+        __tracebackhide__ = True
+        if self._call_history is not None:
+            raise AssertionError(_HISTORIC_CALL)
+        self._verify_all_args_are_provided(kwargs)
+        opts: HookimplOpts = {
+            "wrapper": False,
+            "hookwrapper": False,
+            "optionalhook": False,
+            "trylast": False,
+            "tryfirst": False,
+            "specname": None,
+        }
+        impls = self._hookimpls.copy()
+        for method in methods:
+            i = len(impls) - 1
+            while i >= 0 and (impls[i].hookwrapper or impls[i].wrapper or impls[i].tryfirst):
+                i -= 1  # after the last plain, non-tryfirst implementation: called before the others
+            impls.insert(i + 1, HookImpl(None, "<temp>", method, opts))
+        return self._hookexec(self.name, impls, kwargs, self._firstresult())
+
+    def _maybe_apply_history(self, method: HookImpl) -> None:
+        """Replay the remembered calls to a new implementation, through ``hook_execute`` (so monitors see them)."""
+        if self._call_history is None:
+            return
+        for kwargs, result_callback in self._call_history:
+            results = self._hookexec(self.name, [method], kwargs, False)
+            if results and result_callback is not None and isinstance(results, list):
+                result_callback(cast("list[object]", results)[0])
+
+    def __repr__(self) -> str:
+        return f"<HookCaller {self.name!r}>"
+
+
+class SubsetHookCaller(HookCaller):
+    """A proxy to another HookCaller that calls every implementation except the given plugins'."""
+
+    __slots__ = ("_orig", "_remove_plugins", "_seen")  # _seen: the original's version this proxy mirrors
+
+    def __init__(self, orig: HookCaller, remove_plugins: AbstractSet[object]) -> None:
+        engine = orig._engine  # noqa: SLF001 - a proxy of its own class
+        super().__init__(
+            orig.name,
+            orig._hookexec,  # noqa: SLF001 - a proxy of its own class
+            engine=engine.derive() if engine is not None else None,
+            route=orig._route,  # noqa: SLF001 - a proxy of its own class
+        )
+        self._orig = orig
+        self._remove_plugins = remove_plugins
+        self._seen = -1
+        self.spec = orig.spec
+        self._call_history = orig._call_history  # noqa: SLF001 - a proxy of its own class
+
+    def _sync(self) -> None:
+        orig = self._orig
+        if self._seen != orig._version:  # noqa: SLF001 - a proxy of its own class
+            impls = [impl for impl in orig._hookimpls if impl.plugin not in self._remove_plugins]  # noqa: SLF001 - a proxy of its own class
+            self._hookimpls = impls
+            self.spec = orig.spec
+            self._call_history = orig._call_history  # noqa: SLF001 - a proxy of its own class
+            self._seen = orig._version  # noqa: SLF001 - a proxy of its own class
+            if self._engine is not None:
+                self._engine.remove(self._engine.ordered)
+                self._engine.add([impl.for_engine(self.name) for impl in impls])
+            self._changed(respec=True)
+
+    def __call__(self, **kwargs: object) -> Any:
+        """Call the hook, leaving out the removed plugins' implementations."""
+        __tracebackhide__ = True
+        self._sync()
+        return super().__call__(**kwargs)
+
+    def call_historic(
+        self, result_callback: Callable[[Any], None] | None = None, kwargs: Mapping[str, object] | None = None
+    ) -> None:
+        """Call the hook for the registered plugins but the removed ones, and remember the call."""
+        __tracebackhide__ = True
+        self._sync()
+        super().call_historic(result_callback, kwargs)
+
+    def call_extra(self, methods: Sequence[Callable[..., object]], kwargs: Mapping[str, object]) -> Any:
+        """:meth:`HookCaller.call_extra`, leaving out the removed plugins' implementations."""
+        __tracebackhide__ = True
+        self._sync()
+        return super().call_extra(methods, kwargs)
+
+    def get_hookimpls(self) -> list[HookImpl]:
+        """The original's implementations, without the removed plugins'."""
+        self._sync()
+        return super().get_hookimpls()
+
+    def __repr__(self) -> str:
+        return f"<_SubsetHookCaller {self.name!r}>"
+
+
+_SubsetHookCaller = SubsetHookCaller  # pluggy's name
