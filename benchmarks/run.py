@@ -150,8 +150,14 @@ def hookwise_call(kind: Kind, impls: list[Any], wrappers: list[Any]) -> Callable
     for index, wrapper in enumerate(wrappers):
         manager.register(types.SimpleNamespace(h=hookwise.hookimpl(wrapper=True)(wrapper)), name=f"w{index}")
     relay: Any = manager.call
-    relay.h(a=1, b=2)  # compile outside the timing
+    warm(relay)
     return relay.h  # type: ignore[no-any-return]
+
+
+def warm(relay: Any) -> None:
+    """Call the hook until its compiled caller is in place (a hook is interpreted for its first calls)."""
+    for _ in range(32):
+        relay.h(a=1, b=2)
 
 
 def pluggy_call(kind: Kind, impls: list[Any], wrappers: list[Any], api: Any = pluggy) -> Callable[..., object]:
@@ -291,16 +297,16 @@ def guardrail_costs(*, rounds: int, number: int, count: int = 10) -> dict[str, f
     }
     for name, options in settings.items():
         _, relay = manager(**options)
-        relay.h(a=1, b=2)
+        warm(relay)
         variants[name] = relay.h
     hooks, relay = manager()
     hooks.add_monitor(lambda event: None)
-    relay.h(a=1, b=2)
+    warm(relay)
     variants["a monitor that does nothing"] = relay.h
     hooks, relay = manager()
     stats = hookwise.HookStats()
     hooks.add_monitor(stats)
-    relay.h(a=1, b=2)
+    warm(relay)
     variants["HookStats monitor"] = relay.h
     samples: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
@@ -342,7 +348,8 @@ def awaited_times(counts: tuple[int, ...], *, rounds: int, calls: int) -> list[d
             for index, impl in enumerate(impls):
                 manager.register(types.SimpleNamespace(h=hookwise.hookimpl(impl)), name=f"p{index}")
             relay: Any = manager.call
-            assert await relay.h.acall(a=1, b=2) == await loop(a=1, b=2)  # compiles the async caller
+            for _ in range(32):  # until the compiled async caller is in place
+                assert await relay.h.acall(a=1, b=2) == await loop(a=1, b=2)
             hooked = relay.h.acall
             samples: dict[str, list[float]] = {"loop": [], "hookwise": []}
             for _ in range(rounds):
@@ -384,37 +391,133 @@ def import_times(runs: int) -> dict[str, float]:
     return {module: statistics.median(values) for module, values in samples.items()}
 
 
-def registration_times(sizes: tuple[int, ...], hooks: int = 10) -> list[dict[str, float]]:
-    """Registering n plugins of ``hooks`` hooks each, then the first call of every hook (compilation)."""
-    rows = []
-    for size in sizes:
+def plugins_of(size: int, hooks: int, marker: Callable[[Any], Any]) -> list[Any]:
+    """``size`` plugin objects, each implementing ``hooks`` hooks ``h0``... with its own function."""
+    plugins = []
+    for _ in range(size):
+
+        def impl(a: int, b: int) -> int:
+            return a
+
+        plugins.append(types.SimpleNamespace(**{f"h{h}": marker(impl) for h in range(hooks)}))
+    return plugins
+
+
+def registrars(hooks: int) -> dict[str, Callable[[], tuple[Callable[[Any, int], object], Callable[[], object]]]]:
+    """For each system: a fresh (register(plugin, index), call_first_hook()) pair over ``hooks`` hooks."""
+
+    def native() -> tuple[Callable[[Any, int], object], Callable[[], object]]:
         manager = HookManager()
         for h in range(hooks):
             manager.add_spec(f"h{h}", ["a", "b"])
-        plugins = []
-        for _ in range(size):
+        caller = manager.hook("h0")
+        return (lambda plugin, index: manager.register(plugin, name=f"p{index}")), (lambda: caller(a=1, b=2))
 
-            def impl(a: int, b: int) -> int:
-                return a
+    def on(api: Any) -> Callable[[], tuple[Callable[[Any, int], object], Callable[[], object]]]:
+        def make() -> tuple[Callable[[Any, int], object], Callable[[], object]]:
+            spec_marker = api.HookspecMarker("bench")
 
-            plugins.append(types.SimpleNamespace(**{f"h{h}": hookwise.hookimpl(impl) for h in range(hooks)}))
-        start = time.perf_counter()
-        for index, plugin in enumerate(plugins):
-            manager.register(plugin, name=f"p{index}")
-        registered = time.perf_counter() - start
-        start = time.perf_counter()
-        for h in range(hooks):
-            manager.hook(f"h{h}")(a=1, b=2)
-        compiled = time.perf_counter() - start
+            def h(a: int, b: int) -> object:
+                """The spec."""
+
+            specs = type("Specs", (), {f"h{i}": staticmethod(spec_marker(h)) for i in range(hooks)})
+            manager = api.PluginManager("bench")
+            manager.add_hookspecs(specs)
+            caller = manager.hook.h0
+            return (lambda plugin, index: manager.register(plugin, name=f"p{index}")), (lambda: caller(a=1, b=2))
+
+        return make
+
+    return {"hookwise": native, "pluggy": on(pluggy), "compat": on(compat_pluggy)}
+
+
+MARKERS: dict[str, Callable[[Any], Any]] = {
+    "hookwise": hookwise.hookimpl,
+    "pluggy": pluggy.HookimplMarker("bench"),
+    "compat": compat_pluggy.HookimplMarker("bench"),
+}
+
+
+def registration_times(sizes: tuple[int, ...], hooks: int = 10, rounds: int = 3) -> list[dict[str, Any]]:
+    """Microseconds per plugin to register ``size`` plugins of ``hooks`` hooks, then the first call of a hook."""
+    rows = []
+    for size in sizes:
+        samples: dict[str, list[float]] = {system: [] for system in MARKERS}
+        first: dict[str, list[float]] = {system: [] for system in MARKERS}
+        for _ in range(rounds):
+            for system, make in random.sample(list(registrars(hooks).items()), len(MARKERS)):
+                plugins = plugins_of(size, hooks, MARKERS[system])
+                register, call = make()
+                start = time.perf_counter()
+                for index, plugin in enumerate(plugins):
+                    register(plugin, index)
+                samples[system].append((time.perf_counter() - start) / size * 1e6)
+                start = time.perf_counter()
+                call()
+                first[system].append((time.perf_counter() - start) * 1e3)
         rows.append(
-            {
-                "plugins": size,
-                "register_ms": registered * 1000,
-                "us_per_plugin": registered / size * 1e6,
-                "first_calls_ms": compiled * 1000,
-            }
+            {"plugins": size}
+            | {f"{system}_us_per_plugin": statistics.median(values) for system, values in samples.items()}
+            | {f"{system}_first_call_ms": statistics.median(values) for system, values in first.items()}
         )
     return rows
+
+
+def alternating_times(sizes: tuple[int, ...], steps: int = 20) -> list[dict[str, Any]]:
+    """Milliseconds per (register one plugin, then call the hook) once ``size`` plugins implement it."""
+    rows = []
+    for size in sizes:
+        row: dict[str, Any] = {"implementations": size}
+        for system, make in registrars(1).items():
+            plugins = plugins_of(size + steps, 1, MARKERS[system])
+            register, call = make()
+            for index in range(size):
+                register(plugins[index], index)
+            call()
+            start = time.perf_counter()
+            for index in range(size, size + steps):
+                register(plugins[index], index)
+                call()
+            row[f"{system}_ms"] = (time.perf_counter() - start) / steps * 1e3
+        rows.append(row)
+    return rows
+
+
+def first_call_times(counts: tuple[int, ...], *, rounds: int, number: int) -> list[dict[str, float]]:
+    """ns per call in a hook's first calls after a change (interpreted), against pluggy and the compiled caller."""
+    rows = []
+    for count in counts:
+        impls = make_impls(count, answer_at=None)
+        manager = HookManager()
+        manager.add_spec("h", ["a", "b"])
+        for index, impl in enumerate(impls):
+            manager.register(types.SimpleNamespace(h=hookwise.hookimpl(impl)), name=f"p{index}")
+        engine = manager.hook("h")
+        compiled = hookwise_call("collect", impls, [])
+        plan_caller = _interpreted(manager)
+        systems = {"interpreted": plan_caller, "compiled": compiled, "pluggy": pluggy_call("collect", impls, [])}
+        assert plan_caller(a=1, b=2) == compiled(a=1, b=2) == list(range(count)), engine
+        samples: dict[str, list[float]] = {name: [] for name in systems}
+        for _ in range(rounds):
+            for name in random.sample(list(systems), len(systems)):
+                samples[name].append(time_calls(systems[name], number))
+        rows.append({"impls": count} | {name: statistics.median(values) for name, values in samples.items()})
+    return rows
+
+
+def _interpreted(manager: HookManager[Any]) -> Callable[..., object]:
+    """The hook as interpreted right after a change, kept from compiling (the tier after a registration)."""
+    from hookwise._engine import SYNC
+    from hookwise._interpreter import interpret
+    from hookwise._outcomes import Outcomes
+
+    plan = manager.hook("h")._engine._plan(SYNC)  # noqa: SLF001 - the benchmark holds the interpreted tier on purpose
+    outcomes = Outcomes(plan)
+
+    def call(**kwargs: Any) -> object:
+        return interpret(plan, outcomes, kwargs, None)
+
+    return call
 
 
 # -- output -----------------------------------------------------------------------------------
@@ -486,11 +589,26 @@ def main(argv: list[str] | None = None) -> int:
         "\nimport time (fresh interpreter, median): "
         f"hookwise {imports['hookwise']:.1f} ms, pluggy {imports['pluggy']:.1f} ms"
     )
-    print("\nRegistering plugins of 10 hooks each (then the first call of each hook compiles its caller):")
-    for row in registration_times((250, 500, 1000) if not args.quick else (50, 100)):
+    print("\nRegistering plugins of 10 hooks each, us per plugin (then the first call of one hook):")
+    for row in registration_times((100, 1000) if args.quick else (100, 1000, 10000)):
         print(
-            f"  {row['plugins']:>5} plugins: {row['register_ms']:7.1f} ms ({row['us_per_plugin']:.1f} us per plugin); "
-            f"first calls {row['first_calls_ms']:.1f} ms"
+            f"  {row['plugins']:>6} plugins: "
+            + ", ".join(
+                f"{system} {row[f'{system}_us_per_plugin']:.1f} us ({row[f'{system}_first_call_ms']:.2f} ms)"
+                for system in MARKERS
+            )
+        )
+    print("\nRegister one plugin, then call the hook, with n implementations already there (ms per step):")
+    for row in alternating_times((1000, 4000) if args.quick else (1000, 4000, 16000)):
+        print(
+            f"  {row['implementations']:>6} implementations: "
+            + ", ".join(f"{system} {row[f'{system}_ms']:.2f} ms" for system in MARKERS)
+        )
+    print("\nA hook's first calls after a change (interpreted), collect, ns per call:")
+    for row in first_call_times((1, 10, 100), rounds=rounds, number=2000 if args.quick else 20000):
+        print(
+            f"  {row['impls']:>3} impls: interpreted {row['interpreted']:.0f} ns, compiled {row['compiled']:.0f} ns, "
+            f"pluggy {row['pluggy']:.0f} ns"
         )
     return 0
 

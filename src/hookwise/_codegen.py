@@ -27,6 +27,7 @@ frame, ``_hw_t`` a start time. See ``docs/architecture.md``.
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 import types
 from collections.abc import Callable
@@ -140,16 +141,17 @@ def _impl_lines(plan: CallPlan, impl: HookImpl, index: int, *, uses_mapping: boo
     else:
         guarded = [f"_hw_r = {call}"]
     after: list[str] = []
-    if plan.provenance:
-        guarded += ["if _hw_r is not None:", f"    {_PROV}.append(_hw_PR(_hw_n{index}, _hw_r))"]
+    on_value = [f"{_PROV}.append(_hw_PR(_hw_n{index}, _hw_r))"] if plan.provenance else []
     kind = plan.spec.kind
     if kind == "collect":
-        guarded += ["if _hw_r is not None:", "    _hw_out.append(_hw_r)"]
-    elif kind == "first":
-        after += ["if _hw_r is not None:", "    " + _ret(plan, "_hw_r")]
+        on_value.append("_hw_out.append(_hw_r)")
     elif kind == "observe":
-        guarded += ["if _hw_r is not None:", f"    _hw_o.observed({index}, _hw_r)"]
-    else:
+        on_value.append(f"_hw_o.observed({index}, _hw_r)")
+    if on_value:
+        guarded += ["if _hw_r is not None:", *(f"    {line}" for line in on_value)]
+    if kind == "first":
+        after += ["if _hw_r is not None:", "    " + _ret(plan, "_hw_r")]
+    elif kind == "intercept":
         answered = "if _hw_r is not None and _hw_r.__class__ is not _hw_Allow:"
         guarded += [answered, f"    _hw_st = _hw_o.respond(_hw_st, {index}, _hw_r, {_args_dict(plan)})"]
         after += [answered, "    if _hw_st.vetoed:", "        " + _ret(plan, "_hw_st.result()")]
@@ -376,23 +378,25 @@ def compile_generated(generated: Generated, hook: str) -> Callable[..., Any]:
     source = generated.source
     code = compile(source, filename, "exec")
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    names = (filename, os.path.normcase(os.path.abspath(filename)))  # how inspect.getmodule looks it up
     inspect_module = sys.modules.get("inspect")
     if inspect_module is not None:
-        inspect_module.modulesbyfile[filename] = __name__
+        inspect_module.modulesbyfile.update(dict.fromkeys(names, __name__))
     exec(code, generated.namespace)  # noqa: S102 - our own generated code
     function: Callable[..., Any] = generated.namespace["_hw_call"]
     _rename(function, hook)
-    weakref.finalize(function, _forget, filename)
+    weakref.finalize(function, _forget, names)
     return function
 
 
-def _forget(filename: str) -> None:
+def _forget(names: tuple[str, str]) -> None:
     import linecache
 
-    linecache.cache.pop(filename, None)
+    linecache.cache.pop(names[0], None)
     inspect_module = sys.modules.get("inspect")
     if inspect_module is not None:
-        inspect_module.modulesbyfile.pop(filename, None)
+        for name in names:
+            inspect_module.modulesbyfile.pop(name, None)
 
 
 def _rename(function: Any, name: str) -> None:

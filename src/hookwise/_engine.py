@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
 
 from hookwise._codegen import compile_binder, compile_plan, generate
-from hookwise._impl import HookImpl
+from hookwise._impl import POSITIONAL, POSITIONAL_ONLY, HookImpl, parameters
 from hookwise._instrumentation import Instrumentation
-from hookwise._interpreter import entry, interpret, run
+from hookwise._interpreter import entry, interpret
 from hookwise._order import RegistrationOrder, sort_impls
 from hookwise._outcomes import Outcomes, refuse_sync
 from hookwise._plan import HOOKWISE, CallPlan, Dialect
@@ -35,7 +35,17 @@ from hookwise._spec import HookSpec
 if TYPE_CHECKING:
     from _thread import RLock
 
-__all__ = ["COMPILE_AFTER", "HOOKWISE", "Dialect", "HookEngine", "Instrumentation", "run_once"]
+__all__ = [
+    "COMPILE_AFTER",
+    "HOOKWISE",
+    "POSITIONAL",
+    "POSITIONAL_ONLY",
+    "Dialect",
+    "HookEngine",
+    "Instrumentation",
+    "parameters",
+    "run_once",
+]
 
 COMPILE_AFTER: Final = int(os.environ.get("HOOKWISE_COMPILE_AFTER", "8"))
 """Calls of an unchanged plan that are interpreted before it is compiled (0: compile at once).
@@ -82,7 +92,7 @@ def run_once(
     plan = CallPlan(spec, tuple(impls), tuple(wrappers), instrumentation=instrumentation, dialect=dialect)
     if plan.async_impls:
         return refuse_sync(plan)(**values)
-    return run(interpret(plan, Outcomes(plan), values, None))
+    return interpret(plan, Outcomes(plan), values, None)
 
 
 def _key(order: RegistrationOrder) -> Callable[[HookImpl], tuple[int, int, int]]:
@@ -297,7 +307,7 @@ class HookEngine:
             instrumentation = self._current_instrumentation()
         plan = CallPlan(self.spec, plain, instrumentation=instrumentation, dialect=self.dialect)
         outcomes = Outcomes(plan)
-        return [(tag, run(interpret(plan, outcomes, dict(values), None))) for values, tag in history]
+        return [(tag, interpret(plan, outcomes, dict(values), None)) for values, tag in history]
 
     def call_with(self, extra: Sequence[HookImpl], values: dict[str, Any]) -> Any:
         """Call the hook once with ``extra`` implementations placed among its own (interpreted, not compiled)."""
@@ -315,22 +325,23 @@ class HookEngine:
             )
         if plan.async_impls:
             return refuse_sync(plan)(**values)
-        return run(interpret(plan, Outcomes(plan), values, None))
+        return interpret(plan, Outcomes(plan), values, None)
 
     # -- tiers ----------------------------------------------------------------------------------------
     def _stub(self, shape: Shape) -> Callable[..., Any]:
-        """The stand-in installed after a change: its first call prepares the new caller."""
+        """The stand-in installed after a change: its first call prepares the new caller; later calls (through a
+        reference kept to the stand-in) go to whatever caller is installed by then."""
         if shape.is_async:
 
             async def prepare_async(*args: Any, **kwargs: Any) -> Any:
                 __tracebackhide__ = True
-                return await self._prepare(shape)(*args, **kwargs)
+                return await (self._tiers.get(shape) or self._prepare(shape))(*args, **kwargs)
 
             return prepare_async
 
         def prepare(*args: Any, **kwargs: Any) -> Any:
             __tracebackhide__ = True
-            return self._prepare(shape)(*args, **kwargs)
+            return (self._tiers.get(shape) or self._prepare(shape))(*args, **kwargs)
 
         return prepare
 
@@ -371,15 +382,22 @@ class HookEngine:
 
     def _interpreted(self, plan: CallPlan, shape: Shape, version: int) -> Callable[..., Any]:
         calls = 0
+        compiled: Callable[..., Any] | None = None
 
-        def counted() -> None:
-            nonlocal calls
-            calls += 1
-            if calls == COMPILE_AFTER:
-                self._install(shape, compile_plan(plan), version, compiled=True)
+        def counted() -> Callable[..., Any] | None:
+            nonlocal calls, compiled
+            if compiled is None:
+                calls += 1
+                if calls == COMPILE_AFTER:
+                    compiled = compile_plan(plan)
+                    self._install(shape, compiled, version, compiled=True)
+            return compiled
 
-        names = frozenset(self.spec.param_names)
-        return entry(plan, self._binder(shape.provenance), names, counted)
+        def bind(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True
+            return self._binder(shape.provenance)(*args, **kwargs)  # compiled on first need
+
+        return entry(plan, bind, frozenset(self.spec.param_names), counted)
 
     def _binder(self, provenance: bool) -> Callable[..., Any]:
         binder = self._binders.get(provenance)

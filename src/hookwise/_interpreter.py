@@ -8,16 +8,19 @@ interpreted at once, and compiled only once it has been called a few times
 unchanged (``_engine.py``). Registering and calling in turn therefore costs a
 loop per call, not a compilation.
 
-One ``async def`` holds the semantics. A sync plan never awaits anything
-(its implementations and wrappers are all sync), so :func:`run` drives the
-coroutine to its end with a single ``send``; an awaited call awaits it.
+A call has three layers, as the generated caller has: the call's frame
+(:func:`interpret`: instrumentation ``enter``/``leave``), the wrappers
+(:func:`_wrapped`), and the implementations (:func:`_plain`). Each layer has
+a sync function and an async twin that differ only by their ``await``\\ s;
+what happens to each implementation's result is written once, in
+:class:`_Call`.
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final, final
 
 from hookwise._impl import HookImpl
 from hookwise._instrumentation import CallFrame
@@ -27,35 +30,223 @@ from hookwise._results import Allow, DispatchResult, PluginResult
 
 Provenance = list[PluginResult[Any]] | None
 
+_NO_RESULT: Final = object()
+
 
 def _call(impl: HookImpl, args: dict[str, Any], context: Any) -> Any:
+    """Call one implementation with just the arguments it takes."""
     if impl.style == "mapping":
         return impl.function(context)
-    return impl.function(*[args[name] for name in impl.argnames], **{name: args[name] for name in impl.kwargnames})
+    if impl.kwargnames:
+        return impl.function(*map(args.__getitem__, impl.argnames), **{k: args[k] for k in impl.kwargnames})
+    return impl.function(*map(args.__getitem__, impl.argnames))
 
 
-async def interpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], provenance: Provenance) -> Any:
-    """Run ``plan`` with the bound arguments ``args``: the frame, then the wrappers, then the implementations."""
-    __tracebackhide__ = True
+@final
+class _Call:
+    """One interpreted call of the plain implementations: what they returned so far, and what it means."""
+
+    __slots__ = ("args", "collected", "context", "errors", "kind", "outcomes", "plan", "provenance", "state")
+
+    def __init__(self, plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], provenance: Provenance) -> None:
+        self.plan = plan
+        self.outcomes = outcomes
+        self.kind = plan.spec.kind
+        self.args = args
+        self.context: Any = (
+            types.MappingProxyType(dict(args)) if any(impl.style == "mapping" for impl in plan.impls) else None
+        )
+        self.provenance = provenance
+        self.collected: list[Any] = []
+        self.state: InterceptState | None = None
+        self.errors: list[tuple[int, Exception]] | None = None
+
+    def took(self, index: int, impl: HookImpl, result: Any) -> bool:
+        """Implementation ``index`` returned ``result`` (not None); return whether the call ends here.
+
+        Raises what the implementation's answer is wrong with (a veto from an
+        after-hook, a patch of an unknown key): the hook's error policy applies.
+        """
+        if self.provenance is not None:
+            self.provenance.append(PluginResult(impl.plugin_name, result))
+        kind = self.kind
+        if kind == "collect":
+            self.collected.append(result)
+            return False
+        if kind == "first":
+            return True
+        if kind == "observe":
+            self.outcomes.observed(index, result)
+            return False
+        if result.__class__ is Allow:
+            return False
+        self.state = self.outcomes.respond(self.state, index, result, dict(self.args))
+        return self.state.vetoed
+
+    def patched(self) -> None:
+        """After an intercept answer that did not veto: later implementations see the patched arguments."""
+        if self.state is not None:
+            self.args = dict(self.state.args)
+            if self.context is not None:
+                self.context = self.state.context
+
+    def failed(
+        self, index: int, error: BaseException, frame: CallFrame | None, started: float | None
+    ) -> DispatchResult | None:
+        """Implementation ``index`` raised: re-raise (``raise``), a veto (``veto``), or go on (``isolate``: None)."""
+        policy = self.plan.spec.policy
+        if policy == "isolate":
+            self.errors = self.outcomes.isolate(self.errors, index, error, frame, started)
+            return None
+        if policy == "veto":
+            return self.outcomes.veto_error(index, error, self.state, dict(self.args), frame, started)
+        self.outcomes.raised(index, error, frame, started)
+        raise error
+
+    def end(self, result: Any = _NO_RESULT) -> Any:
+        """The call's value: the first result or the veto it ended with, or what the kind gathers."""
+        __tracebackhide__ = True
+        if result is _NO_RESULT:
+            if self.kind == "collect":
+                result = self.collected
+            elif self.kind == "intercept":
+                state = self.state
+                result = DispatchResult(self.plan.spec.name, dict(self.args)) if state is None else state.result()
+            else:
+                result = None
+        elif self.kind == "intercept":
+            assert self.state is not None  # noqa: S101 - an intercept call ends early only on a veto
+            result = self.state.result()
+        return self.outcomes.done(self.errors, result) if self.errors else result
+
+
+def _start(plan: CallPlan, frame: CallFrame | None, impl: HookImpl) -> float:
+    """An implementation starts: its event (monitored hooks) and its start time (timed or monitored hooks)."""
     instrumentation = plan.instrumentation
-    if instrumentation is None or not instrumentation.wraps_calls:
-        return await _wrapped(plan, outcomes, None, args, provenance)
-    frame = instrumentation.enter(dict(args))
+    assert instrumentation is not None  # noqa: S101 - only timed plans start a clock
+    return instrumentation.impl_start(frame if instrumentation.reports else None, impl)
+
+
+def _tight(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any]) -> Any:
+    """The implementations of a simple plan (:attr:`CallPlan.simple`), in turn."""
+    __tracebackhide__ = True
+    kind = plan.spec.kind
+    collected: list[Any] = []
+    get = args.__getitem__
+    index = 0
     try:
-        value = await _wrapped(plan, outcomes, frame, args, provenance)
+        for index, impl in enumerate(plan.impls):
+            result = impl.function(*map(get, impl.argnames))
+            if result is not None:
+                if kind == "collect":
+                    collected.append(result)
+                elif kind == "first":
+                    return result
+                else:
+                    outcomes.observed(index, result)
     except BaseException as error:
-        instrumentation.leave(frame, None, _unescaped(error))
+        outcomes.raised(index, error)
         raise
-    instrumentation.leave(frame, value, None)
-    return value
+    return collected if kind == "collect" else None
 
 
-async def _wrapped(
+def _plain(
     plan: CallPlan, outcomes: Outcomes, frame: CallFrame | None, args: dict[str, Any], provenance: Provenance
 ) -> Any:
+    """Each implementation in turn, with the kind's result handling and the error policy."""
+    __tracebackhide__ = True
+    call = _Call(plan, outcomes, args, provenance)
+    instrumentation = plan.instrumentation
+    timed = instrumentation is not None and (instrumentation.reports or instrumentation.times)
+    for index, impl in enumerate(plan.impls):
+        started = _start(plan, frame, impl) if timed else None
+        try:
+            result = _call(impl, call.args, call.context)
+            if started is not None:
+                assert instrumentation is not None  # noqa: S101 - set together
+                result = instrumentation.impl_end(frame, impl, started, result)
+            if result is None:
+                continue
+            ends = call.took(index, impl, result)
+        except BaseException as error:  # noqa: BLE001 - the error policy decides
+            vetoed = call.failed(index, error, frame, started)
+            if vetoed is not None:
+                return vetoed
+            continue
+        if ends:
+            return call.end(result)
+        call.patched()
+    return call.end()
+
+
+async def _aplain(
+    plan: CallPlan, outcomes: Outcomes, frame: CallFrame | None, args: dict[str, Any], provenance: Provenance
+) -> Any:
+    """:func:`_plain`, awaiting async implementations (or all of them together, for concurrent hooks)."""
+    __tracebackhide__ = True
+    if plan.concurrent:
+        return await outcomes.concurrent(frame, dict(args), provenance)
+    call = _Call(plan, outcomes, args, provenance)
+    instrumentation = plan.instrumentation
+    timed = instrumentation is not None and (instrumentation.reports or instrumentation.times)
+    for index, impl in enumerate(plan.impls):
+        started = _start(plan, frame, impl) if timed else None
+        try:
+            result = _call(impl, call.args, call.context)
+            if impl.is_async:
+                result = await result
+            if started is not None:
+                assert instrumentation is not None  # noqa: S101 - set together
+                result = instrumentation.impl_end(frame, impl, started, result)
+            if result is None:
+                continue
+            ends = call.took(index, impl, result)
+        except BaseException as error:  # noqa: BLE001 - the error policy decides
+            vetoed = call.failed(index, error, frame, started)
+            if vetoed is not None:
+                return vetoed
+            continue
+        if ends:
+            return call.end(result)
+        call.patched()
+    return call.end()
+
+
+def _wrapped(
+    plan: CallPlan, outcomes: Outcomes, frame: CallFrame | None, args: dict[str, Any], provenance: Provenance
+) -> Any:
+    """The wrappers around the implementations, the first outermost."""
     __tracebackhide__ = True
     if not plan.wrappers:
-        return await _plain(plan, outcomes, frame, args, provenance)
+        return _plain(plan, outcomes, frame, args, provenance)
+    started: list[Any] = []
+    result: Any = None
+    error: BaseException | None = None
+    generator: Any = None
+    setting_up = True
+    try:
+        for wrapper in plan.wrappers:
+            generator = _call(wrapper, args, None)
+            generator.send(None)
+            started.append(generator)
+        setting_up = False
+        result = _plain(plan, outcomes, frame, args, provenance)
+    except BaseException as raised:  # noqa: BLE001 - it is thrown into the wrappers that started
+        error = outcomes.setup_failed(len(started) if setting_up else -1, raised, generator)
+    for index in reversed(range(len(started))):
+        result, error = outcomes.unwind(index, started[index], result, error)
+    if error is not None:
+        raise error
+    return result
+
+
+async def _awrapped(
+    plan: CallPlan, outcomes: Outcomes, frame: CallFrame | None, args: dict[str, Any], provenance: Provenance
+) -> Any:
+    """:func:`_wrapped`, with async generator wrappers among them."""
+    __tracebackhide__ = True
+    if not plan.wrappers:
+        return await _aplain(plan, outcomes, frame, args, provenance)
     started: list[Any] = []
     result: Any = None
     error: BaseException | None = None
@@ -70,146 +261,71 @@ async def _wrapped(
                 generator.send(None)
             started.append(generator)
         setting_up = False
-        result = await _plain(plan, outcomes, frame, args, provenance)
+        result = await _aplain(plan, outcomes, frame, args, provenance)
     except BaseException as raised:  # noqa: BLE001 - it is thrown into the wrappers that started
-        error = outcomes.setup_failed(len(started) if setting_up else -1, _unescaped(raised), generator)
+        error = outcomes.setup_failed(len(started) if setting_up else -1, raised, generator)
     for index in reversed(range(len(started))):
         if plan.wrappers[index].is_async:
             result, error = await outcomes.aunwind(index, started[index], result, error)
         else:
             result, error = outcomes.unwind(index, started[index], result, error)
     if error is not None:
-        raise _escaped(plan, error)
+        raise error
     return result
 
 
-async def _plain(
-    plan: CallPlan, outcomes: Outcomes, frame: CallFrame | None, args: dict[str, Any], provenance: Provenance
-) -> Any:
-    """Each implementation in turn, with the kind's result handling and the error policy."""
+def interpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], provenance: Provenance) -> Any:
+    """Run a sync ``plan`` with the bound arguments ``args``: the call's frame, the wrappers, the implementations."""
     __tracebackhide__ = True
-    if plan.concurrent:
-        return await outcomes.concurrent(frame, dict(args), provenance)
-    spec = plan.spec
-    kind, policy = spec.kind, spec.policy
     instrumentation = plan.instrumentation
-    reports = instrumentation is not None and instrumentation.reports
-    context: Any = types.MappingProxyType(dict(args))
-    collected: list[Any] = []
-    state: InterceptState | None = None
-    errors: list[tuple[int, Exception]] | None = None
-    for index, impl in enumerate(plan.impls):
-        started: float | None = None
-        if reports:
-            assert instrumentation is not None  # noqa: S101 - narrowing for the type checker
-            started = instrumentation.impl_start(frame, impl)
-        try:
-            clock = instrumentation.clock() if instrumentation is not None and instrumentation.times else None
-            result = _call(impl, args, context)
-            if plan.is_async and impl.is_async:
-                result = await result
-            if clock is not None:
-                assert instrumentation is not None  # noqa: S101 - set together
-                duration = instrumentation.clock() - clock
-                if instrumentation.budget is not None and duration > instrumentation.budget:
-                    result = instrumentation.over_budget(impl, duration, result)
-            elif started is not None:
-                assert instrumentation is not None  # noqa: S101 - set together
-                result = instrumentation.impl_end(frame, impl, started, result)
-            if result is not None:
-                if provenance is not None:
-                    provenance.append(PluginResult(impl.plugin_name, result))
-                if kind == "collect":
-                    collected.append(result)
-                elif kind == "observe":
-                    outcomes.observed(index, result)
-                elif kind == "intercept" and result.__class__ is not Allow:
-                    state = outcomes.respond(state, index, result, dict(args))
-        except BaseException as error:
-            if policy == "isolate":
-                errors = outcomes.isolate(errors, index, error, frame, started)
-                continue
-            if policy == "veto":
-                return outcomes.veto_error(index, error, state, dict(args), frame, started)
-            outcomes.raised(index, error, frame, started)
-            if isinstance(error, StopIteration) and not plan.is_async:
-                raise _Escaped(error) from error
-            raise
-        if result is None:
-            continue
-        if kind == "first":
-            return _end(outcomes, policy, errors, result)
-        if kind == "intercept" and state is not None and result.__class__ is not Allow:
-            if state.vetoed:
-                return _end(outcomes, policy, errors, state.result())
-            args = dict(state.args)
-            context = state.context
-    value: Any = None
-    if kind == "collect":
-        value = collected
-    elif kind == "intercept":
-        value = DispatchResult(spec.name, dict(args)) if state is None else state.result()
-    return _end(outcomes, policy, errors, value)
-
-
-def _end(outcomes: Outcomes, policy: str, errors: list[tuple[int, Exception]] | None, value: Any) -> Any:
-    __tracebackhide__ = True
-    return outcomes.done(errors, value) if policy == "isolate" else value
-
-
-class _Escaped(Exception):
-    """Carries a ``StopIteration`` out of the interpreter's coroutines, which PEP 479 would turn into
-    ``RuntimeError``; the entry unwraps it, so that it leaves a call as it leaves a generated caller."""
-
-    def __init__(self, error: StopIteration) -> None:
-        super().__init__(error)
-        self.error = error
-
-
-def _escaped(plan: CallPlan, error: BaseException) -> BaseException:
-    """A sync plan's ``StopIteration``, carried; in an async plan it turns into ``RuntimeError`` at the same
-    ``async def`` boundaries as in a generated caller."""
-    return _Escaped(error) if isinstance(error, StopIteration) and not plan.is_async else error
-
-
-def _unescaped(error: BaseException) -> BaseException:
-    return error.error if isinstance(error, _Escaped) else error
-
-
-def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """Drive the interpretation of a sync plan, which never suspends, to its end."""
-    __tracebackhide__ = True
+    if instrumentation is None or not instrumentation.wraps_calls:
+        if plan.simple:
+            return _tight(plan, outcomes, args)
+        return _wrapped(plan, outcomes, None, args, provenance)
+    frame = instrumentation.enter(dict(args))
     try:
-        coroutine.send(None)
-    except StopIteration as stop:
-        return stop.value
-    except _Escaped as escaped:
-        error = escaped.error
-    else:
-        coroutine.close()  # pragma: no cover - a sync plan never awaits
-        msg = "a sync hook call awaited something; async implementations need an awaited call"
-        raise RuntimeError(msg)
-    raise error
+        value = _wrapped(plan, outcomes, frame, args, provenance)
+    except BaseException as error:
+        instrumentation.leave(frame, None, error)
+        raise
+    instrumentation.leave(frame, value, None)
+    return value
+
+
+async def ainterpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], provenance: Provenance) -> Any:
+    """:func:`interpret` for an awaited ``plan``."""
+    __tracebackhide__ = True
+    instrumentation = plan.instrumentation
+    if instrumentation is None or not instrumentation.wraps_calls:
+        return await _awrapped(plan, outcomes, None, args, provenance)
+    frame = instrumentation.enter(dict(args))
+    try:
+        value = await _awrapped(plan, outcomes, frame, args, provenance)
+    except BaseException as error:
+        instrumentation.leave(frame, None, error)
+        raise
+    instrumentation.leave(frame, value, None)
+    return value
 
 
 def entry(
     plan: CallPlan,
     bind: Callable[..., tuple[dict[str, Any], Provenance]],
     names: frozenset[str],
-    on_call: Callable[[], None],
+    on_call: Callable[[], Callable[..., Any] | None],
 ) -> Callable[..., Any]:
     """A caller that interprets ``plan``: it binds the arguments as the spec declares them, then runs.
 
     ``bind`` is the spec's compiled argument binder (so errors read as the
     generated caller's do); calls that pass exactly the spec's parameters by
-    keyword skip it. ``on_call`` counts the calls (the engine compiles a plan
-    that is called often).
+    keyword skip it. ``on_call`` counts the calls and returns the compiled
+    caller once there is one: from then on this entry hands calls to it
+    (for code that kept a reference to the entry).
     """
     outcomes = Outcomes(plan)
     fast = not plan.provenance
 
     def bound(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[dict[str, Any], Provenance]:
-        on_call()
         if fast and not args and kwargs.keys() == names:
             return kwargs, None
         return bind(*args, **kwargs)
@@ -218,12 +334,29 @@ def entry(
 
         async def interpreted_async(*args: Any, **kwargs: Any) -> Any:
             __tracebackhide__ = True
-            return await interpret(plan, outcomes, *bound(args, kwargs))
+            compiled = on_call()
+            if compiled is not None:
+                return await compiled(*args, **kwargs)
+            return await ainterpret(plan, outcomes, *bound(args, kwargs))
 
         return interpreted_async
 
+    if plan.simple:
+
+        def interpreted_simple(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True
+            compiled = on_call()
+            if compiled is not None:
+                return compiled(*args, **kwargs)
+            return _tight(plan, outcomes, bound(args, kwargs)[0])
+
+        return interpreted_simple
+
     def interpreted(*args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True
-        return run(interpret(plan, outcomes, *bound(args, kwargs)))
+        compiled = on_call()
+        if compiled is not None:
+            return compiled(*args, **kwargs)
+        return interpret(plan, outcomes, *bound(args, kwargs))
 
     return interpreted

@@ -73,7 +73,7 @@ class CallPlan:
         dialect: the face's dialect.
     """
 
-    __slots__ = ("dialect", "impls", "instrumentation", "is_async", "provenance", "spec", "wrappers")
+    __slots__ = ("dialect", "impls", "instrumentation", "is_async", "provenance", "simple", "spec", "wrappers")
 
     def __init__(
         self,
@@ -93,6 +93,16 @@ class CallPlan:
         self.is_async = is_async
         self.provenance = provenance
         self.dialect = dialect
+        self.simple = (
+            instrumentation is None
+            and not provenance
+            and not wrappers
+            and spec.policy == "raise"
+            and spec.kind != "intercept"
+            and all(impl.style == "named" and not impl.kwargnames for impl in impls)
+        )
+        """Nothing but the implementations' results to handle: no instrumentation, provenance, wrappers,
+        intercept answers or other error policy (the interpreter runs such a plan in its tightest loop)."""
 
     @property
     def async_impls(self) -> list[HookImpl]:

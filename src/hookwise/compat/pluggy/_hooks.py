@@ -16,7 +16,7 @@ from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar, cast, final, overload
 
 from hookwise import HookImpl as EngineImpl
-from hookwise._engine import HookEngine
+from hookwise._engine import POSITIONAL, POSITIONAL_ONLY, HookEngine, parameters
 from hookwise.compat.pluggy._callers import check_arguments, engine_impl, engine_spec
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -183,12 +183,12 @@ def varnames(func: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
         func = func.__call__
     try:
         target = func.__func__ if inspect.ismethod(func) else func
-        signature = inspect.signature(cast("Callable[..., Any]", target))
+        found = parameters(cast("Callable[..., Any]", target))
     except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
         return (), ()
-    positional = [p for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    required = tuple(p.name for p in positional if p.default is p.empty)
-    optional = tuple(p.name for p in positional if p.default is not p.empty)
+    positional = [p for p in found if p.kind in (POSITIONAL_ONLY, POSITIONAL)]
+    required = tuple(p.name for p in positional if not p.has_default)
+    optional = tuple(p.name for p in positional if p.has_default)
     qualname: str = getattr(func, "__qualname__", "")
     if required and (inspect.ismethod(func) or ("." in qualname and required[0] == "self")):
         required = required[1:]
@@ -309,10 +309,12 @@ class HookCaller:
         "_hookexec",
         "_hookimpls",
         "_impls",
+        "_names",
         "_needed",
         "_required",
         "_route",
         "_version",
+        "_wrappers",
         "name",
         "spec",
     )
@@ -337,7 +339,9 @@ class HookCaller:
         self._impls: _Impls | None = None
         self._needed: AbstractSet[str] = frozenset()  # what the implementations take
         self._required: AbstractSet[str] = frozenset()  # that, and what the spec declares
+        self._names: list[str] = []  # the engine spec's parameters: the spec's, then the implementations'
         self._version = 0  # counts changes of implementations and spec
+        self._wrappers = 0  # how many of the implementations are wrappers (they come last)
         self.spec: HookSpec | None = None
         if specmodule_or_class is not None:
             if spec_opts is None:
@@ -370,22 +374,32 @@ class HookCaller:
     def _firstresult(self) -> bool:
         return bool(self.spec and self.spec.opts.get("firstresult"))
 
-    def _changed(self, *, respec: bool = False) -> None:
-        """The implementations or the spec changed: the arguments a call needs, and the engine's spec."""
+    def _changed(self, added: HookImpl | None = None, *, respec: bool = False) -> None:
+        """The implementations or the spec changed: the arguments a call needs, and the engine's spec.
+
+        An added implementation costs only its own argument names; a removal
+        or a new spec looks at every implementation again.
+        """
         self._version += 1
         self._impls = None
-        needed: list[str] = []
-        for impl in self._hookimpls:
-            needed.extend(name for name in impl.argnames if name not in needed)
-        self._needed = frozenset(needed)
-        names = [
-            *(self.spec.argnames if self.spec else ()),
-            *(n for n in needed if not self.spec or n not in self.spec.argnames),
-        ]
+        if added is not None:
+            self._needed = self._needed | set(added.argnames)
+            new = [name for name in added.argnames if name not in self._required]
+            if not new:
+                return
+            names = [*self._names, *new]
+        else:
+            needed: list[str] = []
+            for impl in self._hookimpls:
+                needed.extend(name for name in impl.argnames if name not in needed)
+            self._needed = frozenset(needed)
+            declared = self.spec.argnames if self.spec else ()
+            names = [*declared, *(name for name in needed if name not in declared)]
         self._required = frozenset(names)
         engine = self._engine
-        if engine is not None and (respec or list(engine.spec.param_names) != names):
+        if engine is not None and (respec or names != self._names):
             engine.set_spec(engine_spec(self.name, names, firstresult=self._firstresult()))
+        self._names = names
 
     def get_hookimpls(self) -> list[HookImpl]:
         """The registered implementations, in pluggy's order (the last is called first)."""
@@ -401,8 +415,9 @@ class HookCaller:
     def _add_hookimpl(self, hookimpl: HookImpl) -> None:
         """Add an implementation in pluggy's place for it."""
         impls = self._hookimpls
-        wrappers_from = next((i for i, m in enumerate(impls) if m.hookwrapper or m.wrapper), len(impls))
+        wrappers_from = len(impls) - self._wrappers  # the wrappers come last
         start, end = (wrappers_from, len(impls)) if hookimpl.hookwrapper or hookimpl.wrapper else (0, wrappers_from)
+        self._wrappers += hookimpl.hookwrapper or hookimpl.wrapper
         if hookimpl.trylast:
             impls.insert(start, hookimpl)
         elif hookimpl.tryfirst:
@@ -414,12 +429,13 @@ class HookCaller:
             impls.insert(i + 1, hookimpl)
         if self._engine is not None:
             self._engine.add([hookimpl.for_engine(self.name)])
-        self._changed()
+        self._changed(hookimpl)
 
     def _remove_plugin(self, plugin: object) -> None:
         for index, impl in enumerate(self._hookimpls):
             if impl.plugin == plugin:
                 del self._hookimpls[index]
+                self._wrappers -= impl.hookwrapper or impl.wrapper
                 if self._engine is not None:
                     self._engine.remove([impl.for_engine(self.name)])
                 self._changed()
@@ -534,6 +550,7 @@ class SubsetHookCaller(HookCaller):
         if self._seen != orig._version:  # noqa: SLF001 - a proxy of its own class
             impls = [impl for impl in orig._hookimpls if impl.plugin not in self._remove_plugins]  # noqa: SLF001 - a proxy of its own class
             self._hookimpls = impls
+            self._wrappers = sum(bool(impl.wrapper or impl.hookwrapper) for impl in impls)
             self.spec = orig.spec
             self._call_history = orig._call_history  # noqa: SLF001 - a proxy of its own class
             self._seen = orig._version  # noqa: SLF001 - a proxy of its own class

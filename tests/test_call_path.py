@@ -1,0 +1,418 @@
+"""One call path: every shape of call gets the same guarantees.
+
+Sequential or concurrent, sync or awaited, interpreted (right after a
+registration) or compiled (once a hook has been called a few times): monitors,
+budgets, statistics and traces see every implementation; a failing monitor is
+the monitor's problem; any number of wrappers works; generated code has
+source for tracebacks and debuggers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import inspect
+import linecache
+import sys
+import traceback
+import warnings
+from collections.abc import AsyncGenerator, Generator
+from typing import Any
+
+import pytest
+
+from hookwise import (
+    BudgetWarning,
+    DispatchResult,
+    HookCaller,
+    HookManager,
+    HookStats,
+    MonitorWarning,
+    TraceEvent,
+    TraceRecorder,
+    Veto,
+    hookimpl,
+    hookspec,
+)
+from hookwise.compat import pluggy as compat
+
+TIERS = ["interpreted", "compiled"]
+
+
+def settle(caller: HookCaller[..., Any], tier: str, **kwargs: Any) -> None:
+    """Leave ``caller`` on the wanted tier: as registered (interpreted), or compiled after enough calls."""
+    if tier == "compiled":
+        for _ in range(50):
+            if caller.compiled:
+                return
+            caller(**kwargs)
+        raise AssertionError(f"{caller!r} did not compile")
+
+
+async def asettle(caller: HookCaller[..., Any], tier: str, **kwargs: Any) -> None:
+    if tier == "compiled":
+        for _ in range(50):
+            await caller.acall(**kwargs)
+
+
+class Specs:
+    @hookspec(concurrent=True)
+    def fetch(self, key: str) -> str:
+        raise NotImplementedError
+
+    @hookspec(kind="intercept")
+    def before_save(self, item: str) -> None: ...
+
+    @hookspec
+    def label(self, item: str) -> str:
+        raise NotImplementedError
+
+
+class SlowFetch:
+    @hookimpl
+    async def fetch(self, key: str) -> str:
+        await asyncio.sleep(0.05)
+        return f"slow {key}"
+
+
+class FastFetch:
+    @hookimpl
+    async def fetch(self, key: str) -> str:
+        return f"fast {key}"
+
+
+class Innocent:
+    @hookimpl
+    def before_save(self, item: str) -> None:
+        return None
+
+    @hookimpl
+    def label(self, item: str) -> str:
+        return item.upper()
+
+
+# -- concurrent hooks are instrumented like sequential ones -----------------------------------
+
+
+def test_a_concurrent_implementation_over_budget_is_reported() -> None:
+    hooks = HookManager(Specs, budget=0.01)
+    hooks.register(SlowFetch())
+    hooks.register(FastFetch())
+    with pytest.warns(
+        BudgetWarning, match=r"^plugin 'SlowFetch': SlowFetch.fetch took \d+\.\d ms in hook 'fetch'"
+    ) as caught:
+        assert asyncio.run(hooks.call.fetch.acall(key="k")) == ["slow k", "fast k"]
+    assert [w.message.plugin for w in caught.list if isinstance(w.message, BudgetWarning)] == ["SlowFetch"]
+
+
+def test_a_concurrent_call_records_every_implementation_in_traces_and_statistics() -> None:
+    hooks = HookManager(Specs)
+    hooks.register(SlowFetch())
+    hooks.register(FastFetch())
+    recorder, stats = TraceRecorder(), HookStats()
+    hooks.add_monitor(recorder)
+    hooks.add_monitor(stats)
+    asyncio.run(hooks.call.fetch.acall(key="k"))
+    (call,) = recorder.calls
+    assert sorted(impl.plugin for impl in call.impls) == ["FastFetch", "SlowFetch"]
+    slow = next(impl for impl in call.impls if impl.plugin == "SlowFetch")
+    assert slow.duration is not None
+    assert slow.duration >= 0.05  # awaited implementations are timed by wall time
+    assert set(stats.plugins) == {("fetch", "SlowFetch"), ("fetch", "FastFetch")}
+
+
+def test_a_concurrent_call_gets_an_opentelemetry_span_per_implementation() -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from hookwise.otel import OpenTelemetryMonitor
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    hooks = HookManager(Specs)
+    hooks.register(SlowFetch())
+    hooks.register(FastFetch())
+    hooks.add_monitor(OpenTelemetryMonitor(provider.get_tracer("test")))
+    asyncio.run(hooks.call.fetch.acall(key="k"))
+    names = sorted(span.name for span in exporter.get_finished_spans())
+    assert names == ["hook fetch", "hook fetch / FastFetch", "hook fetch / SlowFetch"]
+
+
+# -- a failing monitor is the monitor's error ------------------------------------------------------
+
+
+def failing_at(phase: str) -> Any:
+    def monitor(event: TraceEvent) -> None:
+        if event.phase == phase:
+            msg = "monitor broke"
+            raise RuntimeError(msg)
+
+    return monitor
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_monitor_failing_at_impl_start_is_not_blamed_on_the_plugin(tier: str) -> None:
+    hooks = HookManager(Specs)
+    hooks.register(Innocent(), name="innocent")
+    monitor = failing_at("impl_start")
+    hooks.add_monitor(monitor)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MonitorWarning)
+        settle(hooks.hook("before_save"), tier, item="x")
+    with pytest.warns(MonitorWarning) as caught:
+        result = hooks.call.before_save(item="x")
+    assert not result.vetoed
+    (warning,) = caught.list
+    assert isinstance(warning.message, MonitorWarning)
+    assert str(warning.message) == (
+        "monitor failing_at.<locals>.monitor raised RuntimeError: monitor broke at impl_start of hook "
+        "'before_save' (plugin 'innocent'); the call went on without it"
+    )
+    assert (warning.message.monitor, warning.message.phase, warning.message.hook) == (
+        monitor,
+        "impl_start",
+        "before_save",
+    )
+    assert isinstance(warning.message.error, RuntimeError)
+    assert warning.filename == __file__  # reported at the code that made the call
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_monitor_failing_at_call_end_does_not_fail_the_call(tier: str) -> None:
+    hooks = HookManager(Specs)
+    hooks.register(Innocent())
+    hooks.add_monitor(failing_at("call_end"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MonitorWarning)
+        settle(hooks.hook("label"), tier, item="x")
+    with pytest.warns(MonitorWarning, match="at call_end of hook 'label'; the call went on without it"):
+        assert hooks.call.label(item="x") == ["X"]
+
+
+def test_a_monitor_failing_in_a_concurrent_call_is_reported_after_it() -> None:
+    hooks = HookManager(Specs)
+    hooks.register(FastFetch())
+    hooks.add_monitor(failing_at("impl_end"))
+    with pytest.warns(MonitorWarning, match="at impl_end of hook 'fetch' \\(plugin 'FastFetch'\\)"):
+        assert asyncio.run(hooks.call.fetch.acall(key="k")) == ["fast k"]
+
+
+def test_other_monitors_still_see_every_event_when_one_fails() -> None:
+    hooks = HookManager(Specs)
+    hooks.register(Innocent())
+    hooks.add_monitor(failing_at("impl_start"))
+    recorder = TraceRecorder()
+    hooks.add_monitor(recorder)
+    with pytest.warns(MonitorWarning):
+        hooks.call.label(item="x")
+    assert [event.phase for event in recorder.events] == ["call_start", "impl_start", "impl_end", "call_end"]
+
+
+# -- any number of wrappers -----------------------------------------------------------------------
+
+
+def wrapping(index: int, log: list[str]) -> object:
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def label(self, item: str) -> Generator[None, list[str], list[str]]:
+            log.append(f"enter {index}")
+            result = yield
+            log.append(f"leave {index}")
+            return [*result, str(index)] if index % 50 == 0 else result
+
+    return Wrapper()
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_two_hundred_wrappers_run_around_the_implementations(tier: str) -> None:
+    log: list[str] = []
+    hooks = HookManager(Specs)
+    hooks.register(Innocent())
+    for index in range(200):
+        hooks.register(wrapping(index, log), name=f"w{index}")
+    settle(hooks.hook("label"), tier, item="x")
+    log.clear()
+    assert hooks.call.label(item="x") == ["X", "150", "100", "50", "0"]
+    assert log == [f"enter {i}" for i in range(200)] + [f"leave {i}" for i in reversed(range(200))]
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_two_hundred_async_wrappers_run_around_the_implementations(tier: str) -> None:
+    hooks = HookManager(Specs)
+    hooks.register(FastFetch())
+    entered: list[int] = []
+    for index in range(200):
+
+        class Around:
+            @hookimpl(wrapper=True)
+            async def fetch(self, key: str, index: int = index) -> AsyncGenerator[None, list[str]]:
+                entered.append(index)
+                yield
+
+        hooks.register(Around(), name=f"w{index}")
+
+    async def run() -> list[str]:
+        await asettle(hooks.hook("fetch"), tier, key="k")
+        entered.clear()
+        return await hooks.call.fetch.acall(key="k")
+
+    assert asyncio.run(run()) == ["fast k"]
+    assert entered == list(range(200))
+
+
+def test_two_hundred_pluggy_wrappers_new_and_old_style_run_on_compat() -> None:
+    spec, impl = compat.HookspecMarker("app"), compat.HookimplMarker("app")
+
+    class AppSpecs:
+        @spec
+        def label(self, item: str) -> str:
+            """A label."""
+            raise NotImplementedError
+
+    class Plain:
+        @impl
+        def label(self, item: str) -> str:
+            return item.upper()
+
+    pm = compat.PluginManager("app")
+    pm.add_hookspecs(AppSpecs)
+    pm.register(Plain())
+    seen: list[int] = []
+    for index in range(200):
+
+        class New:
+            @impl(wrapper=True)
+            def label(self, item: str, index: int = index) -> Generator[None, list[str], list[str]]:
+                seen.append(index)
+                return (yield)
+
+        class Old:
+            @impl(hookwrapper=True)
+            def label(self, item: str, index: int = index) -> Generator[None, Any, None]:
+                outcome = yield
+                seen.append(-index)
+                outcome.get_result()
+
+        pm.register(New() if index % 2 else Old(), name=f"w{index}")
+    for _ in range(10):  # interpreted, then compiled
+        seen.clear()
+        assert pm.hook.label(item="x") == ["X"]
+    assert sorted(seen) == sorted([i if i % 2 else -i for i in range(200)])
+
+
+# -- generated code has source ------------------------------------------------------------------------
+
+
+class Failing:
+    @hookimpl
+    def label(self, item: str) -> str:
+        msg = f"cannot label {item}"
+        raise ValueError(msg)
+
+
+def compiled_label(hooks: HookManager[Specs]) -> Any:
+    settle(hooks.hook("label"), "compiled", item="x")
+    return hooks.call.label
+
+
+def test_a_compiled_caller_has_its_source() -> None:
+    hooks = HookManager(Specs)
+    hooks.register(Innocent())
+    caller = compiled_label(hooks)
+    assert inspect.getsource(caller) == hooks.hook("label").source()
+    assert "_hw_r = _hw_f0(item)" in hooks.hook("label").source()
+
+
+def test_a_traceback_through_a_compiled_caller_shows_its_lines() -> None:
+    hooks = HookManager(Specs)
+    hooks.register(Innocent())
+    hooks.register(Failing())
+    for _ in range(20):  # until the failing hook runs its compiled caller
+        with pytest.raises(ValueError, match="cannot label x"):
+            hooks.call.label(item="x")
+    assert hooks.hook("label").compiled
+    with pytest.raises(ValueError, match="cannot label x") as caught:
+        hooks.call.label(item="x")
+    text = "".join(traceback.format_exception(caught.value))
+    assert 'File "<hookwise label #' in text
+    assert "_hw_r = _hw_f1(item)" in text  # the generated line, from linecache
+
+
+def test_every_compiled_caller_has_a_file_name_of_its_own() -> None:
+    first, second = HookManager(Specs), HookManager(Specs)
+    first.register(Innocent())
+    second.register(Innocent())
+    names = {compiled_label(first).__code__.co_filename, compiled_label(second).__code__.co_filename}
+    assert len(names) == 2
+
+
+def test_a_generated_frame_belongs_to_a_module_for_inspect() -> None:
+    """``inspect.stack()`` inside a hook finds a module for generated frames without scanning sys.modules."""
+    frames: list[Any] = []
+
+    class Looking:
+        @hookimpl
+        def label(self, item: str) -> str:
+            frames.extend(inspect.stack())
+            return item
+
+    hooks = HookManager(Specs)
+    hooks.register(Looking())
+    compiled_label(hooks)
+    frames.clear()
+    hooks.call.label(item="x")
+    generated = [info.frame for info in frames if info.filename.startswith("<hookwise label #")]
+    assert generated
+    assert inspect.getmodule(generated[0]) is sys.modules["hookwise._codegen"]
+
+
+def test_the_source_of_a_caller_that_is_gone_is_forgotten() -> None:
+    hooks = HookManager(Specs)
+    hooks.register(Innocent())
+    filename = compiled_label(hooks).__code__.co_filename
+    assert filename in linecache.cache
+    hooks.register(Failing())  # the compiled caller is replaced, and nothing else holds it
+    gc.collect()
+    assert filename not in linecache.cache
+
+
+def test_a_kept_reference_to_a_new_caller_moves_to_the_compiled_one() -> None:
+    files: list[str] = []
+
+    class Looking:
+        @hookimpl
+        def label(self, item: str) -> str:
+            files.extend(info.filename for info in inspect.stack(context=0))
+            return item
+
+    hooks = HookManager(Specs)
+    hooks.register(Looking())
+    kept = hooks.call.label  # right after the registration: the interpreted caller
+    for _ in range(20):
+        kept(item="x")
+    assert hooks.hook("label").compiled
+    files.clear()
+    assert kept(item="y") == ["y"]
+    assert any(name.startswith("<hookwise label #") for name in files)
+
+
+# -- intercept hooks keep their answers whatever the shape ----------------------------------------------
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_a_monitored_intercept_veto_is_reported_with_its_plugin(tier: str) -> None:
+    class Refuse:
+        @hookimpl
+        def before_save(self, item: str) -> Veto:
+            return Veto(f"not {item}")
+
+    hooks = HookManager(Specs)
+    hooks.register(Refuse())
+    recorder = TraceRecorder()
+    hooks.add_monitor(recorder)
+    settle(hooks.hook("before_save"), tier, item="x")
+    result: DispatchResult = hooks.call.before_save(item="x")
+    assert (result.vetoed, result.vetoed_by, result.reason) == (True, "Refuse", "not x")
+    assert recorder.calls[-1].outcome == "vetoed"
