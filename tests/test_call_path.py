@@ -121,25 +121,6 @@ def test_a_concurrent_call_records_every_implementation_in_traces_and_statistics
     assert set(stats.plugins) == {("fetch", "SlowFetch"), ("fetch", "FastFetch")}
 
 
-def test_a_concurrent_call_gets_an_opentelemetry_span_per_implementation() -> None:
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
-    from hookwise.otel import OpenTelemetryMonitor
-
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    hooks = HookManager(Specs)
-    hooks.register(SlowFetch())
-    hooks.register(FastFetch())
-    hooks.add_monitor(OpenTelemetryMonitor(provider.get_tracer("test")))
-    asyncio.run(hooks.call.fetch.acall(key="k"))
-    names = sorted(span.name for span in exporter.get_finished_spans())
-    assert names == ["hook fetch", "hook fetch / FastFetch", "hook fetch / SlowFetch"]
-
-
 # -- a failing monitor is the monitor's error ------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -42,14 +44,44 @@ def exporter() -> InMemorySpanExporter:
     return InMemorySpanExporter()
 
 
-def manager(exporter: InMemorySpanExporter) -> HookManager[Specs]:
+def monitor(exporter: InMemorySpanExporter) -> OpenTelemetryMonitor:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return OpenTelemetryMonitor(provider.get_tracer("test"))
+
+
+def manager(exporter: InMemorySpanExporter) -> HookManager[Specs]:
     hooks = HookManager(Specs)
     hooks.register(Tagger())
     hooks.register(Guard())
-    hooks.add_monitor(OpenTelemetryMonitor(provider.get_tracer("test")))
+    hooks.add_monitor(monitor(exporter))
     return hooks
+
+
+def test_a_concurrent_call_gets_a_span_per_implementation(exporter: InMemorySpanExporter) -> None:
+    class Fetching:
+        @hookspec(concurrent=True)
+        def fetch(self, key: str) -> str:
+            raise NotImplementedError
+
+    class Slow:
+        @hookimpl
+        async def fetch(self, key: str) -> str:
+            await asyncio.sleep(0.01)
+            return "slow"
+
+    class Fast:
+        @hookimpl
+        async def fetch(self, key: str) -> str:
+            return "fast"
+
+    hooks = HookManager(Fetching)
+    hooks.register(Slow())
+    hooks.register(Fast())
+    hooks.add_monitor(monitor(exporter))
+    assert asyncio.run(hooks.call.fetch.acall(key="k")) == ["slow", "fast"]
+    names = sorted(span.name for span in exporter.get_finished_spans())
+    assert names == ["hook fetch", "hook fetch / Fast", "hook fetch / Slow"]
 
 
 def test_a_span_per_call_and_per_implementation_with_attributes(exporter: InMemorySpanExporter) -> None:
