@@ -17,7 +17,7 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_demo_runs_seed_004s_todo_app_and_explains_the_order(tmp_path: Path) -> None:
+def test_demo_runs_the_todo_app_and_explains_the_order(tmp_path: Path) -> None:
     page = tmp_path / "trace.html"
     result = run("demo", "--html", str(page))
     assert result.returncode == 0, result.stderr

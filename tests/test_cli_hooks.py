@@ -1,4 +1,4 @@
-"""Kedro's CLI hooks (seed 002) around argparse and click command lines."""
+"""Kedro's CLI hooks around argparse and click command lines."""
 
 from __future__ import annotations
 

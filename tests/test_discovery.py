@@ -1,4 +1,4 @@
-"""Discovery (seed 002): entry points of real installed distributions, settings tuples, Kedro's order."""
+"""Discovery: entry points of real installed distributions, settings tuples, Kedro's order."""
 
 from __future__ import annotations
 
@@ -196,7 +196,7 @@ def test_project_hooks_without_a_group_are_only_the_settings() -> None:
     assert register_project_hooks(manager, (Tagged("a"),)) == ["Tagged"]
 
 
-def test_naming_advice_follows_seed_002s_convention() -> None:
+def test_naming_advice_follows_kedros_convention() -> None:
     good = [
         "before_node_run",
         "after_catalog_created",

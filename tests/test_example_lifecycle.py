@@ -1,4 +1,4 @@
-"""examples/lifecycle: the build-hook examples of seeds 000, 001 and 003 do exactly what the seeds document."""
+"""examples/lifecycle: Hatchling's build-hook examples do exactly what Hatchling documents."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def stages(result: Any) -> list[str]:
     return [f"{hook}.{stage}()" for hook, stage, _ in result.calls]
 
 
-def test_seed_000_generate_then_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_generate_then_compile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Hook A generates code and tells Hook B through build_data; Hook B compiles it and adds an artifact."""
     result, root = run(tmp_path, "generate_compile")
     data = result.data["standard"]
@@ -40,7 +40,7 @@ def test_seed_000_generate_then_compile(tmp_path: Path, capsys: pytest.CaptureFi
     ]
 
 
-def test_seed_000_multi_stage_build(tmp_path: Path) -> None:
+def test_multi_stage_build(tmp_path: Path) -> None:
     """prebuild shares directories and status; build and postbuild check the earlier stages ran."""
     result, root = run(tmp_path, "multistage")
     data = result.data["standard"]
@@ -51,7 +51,7 @@ def test_seed_000_multi_stage_build(tmp_path: Path) -> None:
     assert all((root / name).is_dir() for name in ("generated", "built", "artifacts"))
 
 
-def test_seed_000_a_stage_that_runs_without_its_prerequisite_fails(tmp_path: Path) -> None:
+def test_a_stage_that_runs_without_its_prerequisite_fails(tmp_path: Path) -> None:
     root = tmp_path / "multistage"
     shutil.copytree(EXAMPLES / "multistage", root)
     environ = {"HOOKWISE_HOOK_ENABLE_PREBUILD": "false"}
@@ -62,7 +62,7 @@ def test_seed_000_a_stage_that_runs_without_its_prerequisite_fails(tmp_path: Pat
         LifecycleRunner("hookwise", root, environ=environ).run("wheel")
 
 
-def test_seed_001_build_data(tmp_path: Path) -> None:
+def test_build_data(tmp_path: Path) -> None:
     """The reserved fields, a host-declared field, and state carried from initialize to finalize."""
     declared = {"wheel": {"pure_python": Field(bool, True)}}
     result, root = run(tmp_path, "build_data", versions=["standard", "editable"], fields=declared)
@@ -79,7 +79,7 @@ def test_seed_001_build_data(tmp_path: Path) -> None:
     assert "pure_python" not in sdist.data["standard"]  # declared for wheels only
 
 
-def test_seed_003_order_init_then_final_in_the_same_order(tmp_path: Path) -> None:
+def test_order_init_then_final_in_the_same_order(tmp_path: Path) -> None:
     result, _ = run(tmp_path, "order")
     assert stages(result) == [
         "hook3.initialize()",
@@ -91,7 +91,7 @@ def test_seed_003_order_init_then_final_in_the_same_order(tmp_path: Path) -> Non
     ]
 
 
-def test_seed_003_environment_enabling(tmp_path: Path) -> None:
+def test_environment_enabling(tmp_path: Path) -> None:
     """Default execution: hook-b only. With HOOKWISE_HOOK_ENABLE_HOOK_A=true: hook-a then hook-b."""
     default, _ = run(tmp_path / "a", "switches")
     assert default.data["standard"]["initialized"] == ["hook-b"]
@@ -99,7 +99,7 @@ def test_seed_003_environment_enabling(tmp_path: Path) -> None:
     assert enabled.data["standard"]["initialized"] == ["hook-a", "hook-b"]
 
 
-def test_seed_003_hooks_only_and_no_hooks(tmp_path: Path) -> None:
+def test_hooks_only_and_no_hooks(tmp_path: Path) -> None:
     hooks_only, _ = run(tmp_path / "a", "order", environ={"HOOKWISE_HOOKS_ONLY": "true"})
     assert stages(hooks_only) == ["hook3.initialize()", "hook1.initialize()", "hook2.initialize()"]
     no_hooks, _ = run(tmp_path / "b", "order", environ={"HOOKWISE_NO_HOOKS": "true"})

@@ -1,4 +1,4 @@
-"""examples/pipeline: seed 002's hook points, settings HOOKS, and a plugin installed for real."""
+"""examples/pipeline: Kedro's hook points, settings HOOKS, and a plugin installed for real."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ ALL_HOOKS = [
 ]
 
 
-def test_the_framework_declares_seed_002s_hook_points() -> None:
+def test_the_framework_declares_kedros_hook_points() -> None:
     from hookwise import HookManager
 
     assert HookManager(PipelineHooks).hook_names == ALL_HOOKS
@@ -109,7 +109,7 @@ def run_example(pythonpath: Path | None = None, **env: str) -> list[str]:
     return result.stdout.splitlines()
 
 
-def test_settings_hooks_run_last_first_as_seed_002_says() -> None:
+def test_settings_hooks_run_last_first_as_kedro_documents() -> None:
     out = run_example()
     assert out[0] == "hooks registered, in run order: ['DataCatalogHooks', 'ProjectHooks']"
     assert out.index("DataCatalogHooks.before_node_run: double") + 1 == out.index(

@@ -1,4 +1,4 @@
-"""Seed 004's rules, enforced: time budgets, strict (primitive) contexts, hooks that re-enter each other."""
+"""Rules for hooks, enforced: time budgets, strict (primitive) contexts, hooks that re-enter each other."""
 
 from __future__ import annotations
 
@@ -189,7 +189,7 @@ def test_a_strict_context_rejects_other_data_naming_the_argument_and_type(
     )
 
 
-def test_seed_004s_contexts_with_uuids_pass_a_strict_intercept_hook() -> None:
+def test_contexts_with_uuids_pass_a_strict_intercept_hook() -> None:
     hooks = HookManager()
     hooks.add_spec("todos.before_complete_task", ["task_id", "owner_id", "actor_id"], kind="intercept", strict=True)
     result = hooks.dispatch(

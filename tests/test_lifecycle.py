@@ -1,4 +1,4 @@
-"""Lifecycle hooks (seeds 000, 001, 003): order, stages, shared data, configuration, switches, hook files."""
+"""Lifecycle hooks (Hatchling's build hooks): order, stages, shared data, configuration, switches, hook files."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ path = "hooks/recorder.py"
 path = "hooks/recorder.py"
 """
 
-# -- order (seed 003) -------------------------------------------------------------------
+# -- order -------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -248,7 +248,7 @@ def test_runs_can_be_traced_on_the_engine(tmp_path: Path) -> None:
     assert [impl.plugin for impl in recorder.calls[0].impls] == ["first", "second"]
 
 
-# -- shared data (seed 001) ---------------------------------------------------------------------------
+# -- shared data ---------------------------------------------------------------------------
 
 MUTATE = """
 from hookwise import LifecycleHook
@@ -306,7 +306,7 @@ def test_the_reserved_fields_are_always_present() -> None:
         (
             "data['my-data'] = 1",
             "my-data",
-            "was added, but build data field names use underscores (seed 001): 'my_data'",
+            "was added, but build data field names use underscores: 'my_data'",
         ),
     ],
 )

@@ -1,4 +1,4 @@
-"""`hookwise run` and `hookwise inspect --project`, run for real in a subprocess on the seed 003 example."""
+"""`hookwise run` and `hookwise inspect --project`, run for real in a subprocess on Hatchling's order example."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Run the lifecycle examples of seeds 000, 001 and 003, each in a copy of its project.
+"""Run the lifecycle examples (Hatchling's build-hook documentation), each in a copy of its project.
 
 python examples/lifecycle/main.py
 """
@@ -33,23 +33,23 @@ def main() -> int:
             shutil.copytree(HERE / project, projects / project)
 
         order = LifecycleRunner("hookwise", projects / "order", environ={})
-        show("seed 003: global hooks first, then the target's, in definition order (wheel)", order, "wheel")
-        show("seed 003: the same project's sdist target", order, "sdist")
-        show("seed 003: hooks-only (initialize, no build, no finalize)", order, "wheel", hooks_only=True)
-        show("seed 003: no hooks at all", order, "wheel", no_hooks=True)
+        show("global hooks first, then the target's, in definition order (wheel)", order, "wheel")
+        show("the same project's sdist target", order, "sdist")
+        show("hooks-only (initialize, no build, no finalize)", order, "wheel", hooks_only=True)
+        show("no hooks at all", order, "wheel", no_hooks=True)
 
         switches = projects / "switches"
-        show("seed 003: hook-a is off by default", LifecycleRunner("hookwise", switches, environ={}), "wheel")
+        show("hook-a is off by default", LifecycleRunner("hookwise", switches, environ={}), "wheel")
         enabled = LifecycleRunner("hookwise", switches, environ={"HOOKWISE_HOOK_ENABLE_HOOK_A": "true"})
-        show("seed 003: HOOKWISE_HOOK_ENABLE_HOOK_A=true", enabled, "wheel")
+        show("HOOKWISE_HOOK_ENABLE_HOOK_A=true", enabled, "wheel")
 
         show(
-            "seed 000: generate, then compile",
+            "generate, then compile",
             LifecycleRunner("hookwise", projects / "generate_compile", environ={}),
             "wheel",
         )
         show(
-            "seed 000: prebuild, build, postbuild",
+            "prebuild, build, postbuild",
             LifecycleRunner("hookwise", projects / "multistage", environ={}),
             "wheel",
         )
@@ -57,7 +57,7 @@ def main() -> int:
         declared = {"wheel": {"pure_python": Field(bool, True, "whether the wheel is pure Python")}}
         data = LifecycleRunner("hookwise", projects / "build_data", environ={}, fields=declared)
         show(
-            "seed 001: reserved fields, a declared field, two versions",
+            "Hatchling's build data: reserved fields, a declared field, two versions",
             data,
             "wheel",
             versions=["standard", "editable"],

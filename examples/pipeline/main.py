@@ -1,4 +1,4 @@
-"""Run my_project's pipeline on pipeline_app, printing every hook as it runs (seed 002).
+"""Run my_project's pipeline on pipeline_app, printing every hook as it runs (Kedro's hook points).
 
 python examples/pipeline/main.py
 pip install examples/pipeline/audit_plugin     # a plugin found by its entry point

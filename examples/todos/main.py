@@ -1,8 +1,8 @@
-"""Run seed 004's todo application and show what each hook handler did, and why in that order.
+"""Run the todo application and show what each hook handler did, and why in that order.
 
     python examples/todos/main.py [--html trace.html]     (or: hookwise demo [--html trace.html])
 
-The last step sets seed 004's 100 ms budget per handler, records a trace of
+The last step sets a 100 ms budget per handler, records a trace of
 every hook call, and writes it as an HTML timeline.
 """
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in app.activity:
             print(f"   {line}")
 
-    print("hookwise demo: seed 004's todo application")
+    print("hookwise demo: the todo application")
     print("\nOrder of the before-complete handlers, with reasons:")
     print(app.hooks.explain(HOOK_BEFORE_COMPLETE_TASK))
 
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"   vetoed={result.vetoed} by {result.vetoed_by!r}: {result.reason}")
     print(f"   the exception is kept: {result.exception!r}")
 
-    step("guardrails: seed 004's 100 ms budget per handler, and a trace of every hook call")
+    step("guardrails: a 100 ms budget per handler, and a trace of every hook call")
     traced = build_app(quotas={alice: 3}, budget=0.1)
     ReportingModule(traced.activity, delay=0.12).register_hooks(traced.hooks)
     recorder = TraceRecorder()
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in recorder.format().splitlines():
         print(f"   {line}")
     html = Path(options.html)
-    html.write_text(recorder.to_html("hookwise demo: seed 004's todo application"), encoding="utf-8")
+    html.write_text(recorder.to_html("hookwise demo: the todo application"), encoding="utf-8")
     print(f"\n   timeline written to {html.resolve()} (open it in a browser)")
     return 0
 

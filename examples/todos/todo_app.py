@@ -1,6 +1,6 @@
-"""Seed 004's todo application on hookwise: hook points, use cases and modules.
+"""The veto/patch/allow dispatcher's todo application on hookwise: hook points, use cases and modules.
 
-The code follows the seed's as written: the Todos component defines string
+The code follows the veto/patch/allow dispatcher's documentation as written: the Todos component defines string
 hook points and dispatches them around its operations; other modules register
 handlers with priorities; a handler that raises becomes a veto.
 """
@@ -139,7 +139,7 @@ class ValidationModule(Module):
 
 
 class BudgetModule(Module):
-    """Priority 20: vetoes completing costly tasks for owners over budget (the seed's example)."""
+    """Priority 20: vetoes completing costly tasks for owners over budget (the dispatcher's documented example)."""
 
     def __init__(self, activity: list[str], costs: dict[UUID, int], over_budget: set[UUID]) -> None:
         super().__init__(activity)
@@ -187,7 +187,7 @@ class NotificationModule(Module):
 
 
 class AutoTagModule(Module):
-    """Patches the input of task creation (the seed's patch example)."""
+    """Patches the input of task creation (its patch example)."""
 
     def register_hooks(self, dispatcher: HookManager[Any]) -> None:
         dispatcher.register("todos.before_create_task", self.auto_tag_hook)
@@ -214,13 +214,13 @@ class ReportingModule(Module):
         dispatcher.register("todos.before_complete_task", self.report_hook, priority=50)
 
     def report_hook(self, context: dict[str, Any]) -> HookResponse:
-        time.sleep(self.delay)  # seed 004: "Don't call external APIs" in hooks; this one does
+        time.sleep(self.delay)  # "don't call external APIs" in hooks; this one does
         self.activity.append(f"reporting: allow (after {self.delay * 1000:.0f} ms)")
         return None
 
 
 class QuotaModule(Module):
-    """A buggy handler: its exception becomes a veto, as the seed's dispatcher does."""
+    """A buggy handler: its exception becomes a veto, as the veto/patch/allow dispatcher does."""
 
     def __init__(self, activity: list[str], quota_service: dict[UUID, int]) -> None:
         super().__init__(activity)
@@ -256,7 +256,7 @@ def build_app(
 ) -> TodoApp:
     """Wire the application: declare the hook points, then let every module register its handlers.
 
-    ``budget``: seconds each handler may take (seed 004: handlers MUST be fast, under 100 ms).
+    ``budget``: seconds each handler may take (handlers must be fast, under 100 ms).
     """
     hooks: HookManager[Any] = HookManager(budget=budget)
     declare_hooks(hooks)

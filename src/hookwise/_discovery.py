@@ -1,4 +1,4 @@
-"""Finding plugins: entry points, settings tuples, and Kedro's order for both (seed 002).
+"""Finding plugins: entry points, settings tuples, and Kedro's order for both.
 
 - :func:`load_entry_points` registers every plugin a group of entry points advertises.
 - :func:`register_settings` registers a settings tuple (Kedro's ``HOOKS``).
@@ -166,7 +166,7 @@ def register_project_hooks(
 
     Auto-discovered (entry-point) hooks run first, in reverse alphabetical
     order of distribution; then the settings' hooks, last first: with
-    ``HOOKS = (hook_a, hook_b)``, ``hook_b`` runs before ``hook_a`` (seed 002).
+    ``HOOKS = (hook_a, hook_b)``, ``hook_b`` runs before ``hook_a``, as Kedro documents.
     This holds for FIFO and LIFO managers alike (priorities and tryfirst/trylast
     still come first).
 
@@ -198,7 +198,7 @@ _IRREGULAR_PARTICIPLES = frozenset(
 
 
 def naming_advice(names: Iterable[str]) -> list[str]:
-    """Advice for hook names that do not follow seed 002's convention (advice, never enforced).
+    """Advice for hook names that do not follow Kedro's naming convention (advice, never enforced).
 
     The convention: ``<before|after>_<noun>_<past participle>`` (``before_node_run``,
     ``after_catalog_created``) and ``on_<noun>_error`` (``on_node_error``). For a

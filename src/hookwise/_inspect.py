@@ -139,6 +139,6 @@ def render(description: dict[str, Any]) -> str:
         lines.append("  (none)")
     lines.append(f"blocked: {', '.join(description['blocked']) or '(none)'}")
     if description["advice"]:
-        lines.append("\nnaming advice (seed 002's convention; not enforced):")
+        lines.append("\nnaming advice (Kedro's convention; not enforced):")
         lines.extend(f"  {line}" for line in description["advice"])
     return "\n".join(lines)

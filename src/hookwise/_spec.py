@@ -372,11 +372,11 @@ class GuardrailOptions(TypedDict, total=False):
     """The guardrail options every :func:`hookspec` accepts."""
 
     budget: float | None
-    """Seconds each implementation may take (seed 004: 0.1); ``None`` uses the manager's."""
+    """Seconds each implementation may take (0.1 keeps handlers under 100 ms); ``None`` uses the manager's."""
     on_budget: OnBudget | None
     """Over budget: ``"warn"`` (``BudgetWarning``), ``"error"`` (``BudgetExceededError``), ``"veto"`` (intercept)."""
     strict: bool
-    """Arguments must be primitive data (seed 004's rule for contexts), checked at each call."""
+    """Arguments must be primitive data (no ORM objects or locks in a context), checked at each call."""
     max_depth: int | None
     """How many times the hook may run on one call stack; detects hooks that call each other in a loop."""
 

@@ -1,6 +1,6 @@
 """The ``hookwise`` command line.
 
-- ``hookwise demo`` runs the todo application of seed 004 (``examples/todos``)
+- ``hookwise demo`` runs the todo application (``examples/todos``: hooks that veto, patch and allow)
   and shows what each hook handler did and the order they ran in, with reasons.
 - ``hookwise inspect TARGET`` lists a manager's hooks and their implementations
   in effective order; ``hookwise explain TARGET HOOK`` gives one hook's order
@@ -118,7 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hookwise", description="Typed, explainable, fast hooks.")
     parser.add_argument("--version", action="version", version=f"hookwise {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="run seed 004's todo application and show what its hooks did")
+    demo = commands.add_parser(
+        "demo", help="run the todo application and show what its hooks did, and why in that order"
+    )
     demo.add_argument("--html", default="hookwise-trace.html", help="where to write the trace timeline (HTML)")
     demo.set_defaults(run=_demo)
     target_help = "module:attribute naming a HookManager, a function returning one, or a spec class"

@@ -1,4 +1,4 @@
-"""Hooks around a host's command line, as Kedro's CLI hooks (seed 002).
+"""Hooks around a host's command line, as Kedro's CLI hooks.
 
 Plugins implement ``before_command_run(project_metadata, command_args)`` and
 ``after_command_run(project_metadata, command_args, exit_code)``; the host runs

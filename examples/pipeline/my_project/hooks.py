@@ -1,4 +1,4 @@
-"""The project's hook implementations (seed 002's ``src/<package_name>/hooks.py``)."""
+"""The project's hook implementations (a Kedro project's ``src/<package_name>/hooks.py``)."""
 
 from __future__ import annotations
 

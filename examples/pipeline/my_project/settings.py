@@ -1,4 +1,4 @@
-"""The project's settings (seed 002's ``src/<package_name>/settings.py``)."""
+"""The project's settings (a Kedro project's ``src/<package_name>/settings.py``)."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""A small Kedro-like pipeline framework on hookwise: nodes, datasets, a catalog, and seed 002's hook points."""
+"""A small Kedro-like pipeline framework on hookwise: nodes, datasets, a catalog, and Kedro's hook points."""
 
 from pipeline_app.hooks import PipelineHooks
 from pipeline_app.runner import DataCatalog, Node, Pipeline, node

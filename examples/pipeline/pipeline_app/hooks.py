@@ -1,4 +1,4 @@
-"""The framework's hook specifications: seed 002's execution points."""
+"""The framework's hook specifications: Kedro's execution points."""
 
 from __future__ import annotations
 

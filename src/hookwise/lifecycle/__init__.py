@@ -1,4 +1,4 @@
-"""Lifecycle hooks: Hatchling's build-hook model (seeds 000, 001, 003), for any host, on the hookwise engine.
+"""Lifecycle hooks: Hatchling's build-hook model, for any host, on the hookwise engine.
 
 Hooks are classes with ``clean``, ``initialize`` and ``finalize``; a runner
 finds them in ``pyproject.toml`` (or in code, or through entry points), decides

@@ -1,4 +1,4 @@
-"""The data dict hooks share for one version, and its rules (seed 001).
+"""The data dict hooks share for one version, and its rules (Hatchling's build data).
 
 Always present:
 
@@ -8,7 +8,7 @@ Always present:
 - ``build_hooks``: the names of the hooks, in run order, as a tuple no hook may replace.
 
 Hosts declare further fields per target (:class:`Field`); hooks may add their
-own to talk to each other (seed 000). Field names use underscores. The data is
+own to talk to each other. Field names use underscores. The data is
 checked after each hook, and a violation names the hook, the stage, the field,
 and what was expected against what was found.
 """
@@ -109,7 +109,7 @@ class DataRules:
         for name in set(data) - before.keys:
             if "-" in name:
                 suggestion = name.replace("-", "_")
-                fail(name, f"was added, but build data field names use underscores (seed 001): {suggestion!r}")
+                fail(name, f"was added, but build data field names use underscores: {suggestion!r}")
 
     @staticmethod
     def _check_artifacts(artifacts: object, before: Snapshot, fail: Callable[[str, str], NoReturn]) -> None:

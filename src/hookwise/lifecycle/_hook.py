@@ -21,7 +21,7 @@ class LifecycleHook:
 
     A runner makes one instance per run, for each enabled hook, and calls it
     for every version the operation produces, with one shared data dict per
-    version (seeds 000, 001, 003)::
+    version (Hatchling's build hooks)::
 
         class GenerateHook(LifecycleHook):
             PLUGIN_NAME = "generate"

@@ -91,7 +91,7 @@ def _plain(value: Any) -> Any:
 
 
 class LifecycleRunner:
-    """Runs a project's lifecycle hooks around an operation, for a host (seeds 000, 001, 003).
+    """Runs a project's lifecycle hooks around an operation, for a host (Hatchling's build hooks).
 
     Args:
         app: the host's name: its tables are ``[tool.<app>.hooks]`` and

@@ -1,4 +1,4 @@
-"""Adds a compiled library: an artifact pattern, and a forced inclusion at the root (seed 001)."""
+"""Adds a compiled library: an artifact pattern, and a forced inclusion at the root (Hatchling's build data)."""
 
 from typing import Any
 
@@ -16,7 +16,7 @@ class NativeHook(LifecycleHook):
         build_data["my_state"] = {"version": version, "initialized": True}
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
-        # Retrieve information from initialize (seed 000: data persists across hook methods)
+        # Retrieve information from initialize (data persists across hook methods)
         my_state = build_data.get("my_state", {})
         if my_state.get("initialized"):
             build_data["finalized_artifact"] = artifact_path

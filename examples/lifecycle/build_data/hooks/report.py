@@ -1,4 +1,4 @@
-"""Reads what the other hooks left: seed 000's "Conditional Logic Based on Hook Presence"."""
+"""Reads what the other hooks left: Hatchling's "Conditional Logic Based on Hook Presence"."""
 
 from typing import Any
 

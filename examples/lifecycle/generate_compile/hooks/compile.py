@@ -1,6 +1,6 @@
-# hooks/compile.py (seed 000, with hookwise's LifecycleHook for Hatchling's BuildHookInterface)
+# hooks/compile.py (Hatchling's example, with hookwise's LifecycleHook for Hatchling's BuildHookInterface)
 # pyright: basic
-# (seed 000's code as written: its `build_data['artifacts'] = []` pattern is untyped)
+# (Hatchling's documented code as written: its `build_data['artifacts'] = []` pattern is untyped)
 from typing import Any
 
 from hookwise import LifecycleHook

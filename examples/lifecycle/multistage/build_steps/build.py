@@ -1,6 +1,6 @@
-# build_steps/build.py (seed 000)
+# build_steps/build.py (Hatchling's example)
 # pyright: basic
-# (seed 000's code as written: its `build_data['artifacts'] = []` pattern is untyped)
+# (Hatchling's documented code as written: its `build_data['artifacts'] = []` pattern is untyped)
 from typing import Any
 
 from hookwise import LifecycleHook

@@ -1,4 +1,4 @@
-"""A hook that records when it runs (seed 003's examples are about the order)."""
+"""A hook that records when it runs (Hatchling's order examples)."""
 
 from typing import Any
 

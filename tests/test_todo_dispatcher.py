@@ -1,4 +1,4 @@
-"""Every behaviour seed 004 (the veto/patch/allow dispatcher) states, on examples/todos."""
+"""Every behaviour the veto/patch/allow dispatcher documents, on examples/todos."""
 
 from __future__ import annotations
 
