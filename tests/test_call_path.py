@@ -14,6 +14,7 @@ import gc
 import inspect
 import linecache
 import sys
+import time
 import traceback
 import warnings
 from collections.abc import AsyncGenerator, Generator
@@ -397,3 +398,67 @@ def test_a_monitored_intercept_veto_is_reported_with_its_plugin(tier: str) -> No
     result: DispatchResult = hooks.call.before_save(item="x")
     assert (result.vetoed, result.vetoed_by, result.reason) == (True, "Refuse", "not x")
     assert recorder.calls[-1].outcome == "vetoed"
+
+
+# -- a pluggy host gets the same instrumentation ---------------------------------------------------
+
+
+def pluggy_host(**options: Any) -> tuple[compat.PluginManager, compat.HookimplMarker]:
+    spec, impl = compat.HookspecMarker("app"), compat.HookimplMarker("app")
+
+    class AppSpecs:
+        @spec
+        def label(self, item: str) -> str:
+            """A label."""
+            raise NotImplementedError
+
+        @spec(historic=True)
+        def configured(self, value: int) -> None:
+            """Configuration is done."""
+
+    class Slow:
+        @impl
+        def label(self, item: str) -> str:
+            time.sleep(0.03)
+            return item.upper()
+
+    pm = compat.PluginManager("app", **options)
+    pm.add_hookspecs(AppSpecs)
+    pm.register(Slow(), name="slow")
+    return pm, impl
+
+
+def test_hookwise_monitors_see_a_pluggy_hosts_calls() -> None:
+    pm, _ = pluggy_host()
+    recorder = TraceRecorder()
+    pm.add_monitor(recorder)
+    for _ in range(10):  # interpreted, then compiled: the same events
+        assert pm.hook.label(item="x") == ["X"]
+    assert len(recorder.calls) == 10
+    assert {(call.hook, tuple(impl.plugin for impl in call.impls)) for call in recorder.calls} == {("label", ("slow",))}
+    pm.remove_monitor(recorder)
+    pm.hook.label(item="x")
+    assert len(recorder.calls) == 10
+
+
+def test_a_budget_on_a_pluggy_host_names_the_slow_plugin() -> None:
+    pm, _ = pluggy_host(budget=0.01)
+    with pytest.warns(BudgetWarning, match=r"^plugin 'slow': .*Slow.label took \d+\.\d ms in hook 'label'"):
+        pm.hook.label(item="x")
+
+
+def test_a_historic_replay_on_a_pluggy_host_goes_through_hookcall_monitoring() -> None:
+    pm, impl = pluggy_host()
+    pm.hook.configured.call_historic(kwargs={"value": 1})
+    seen: list[tuple[str, list[str]]] = []
+    pm.add_hookcall_monitoring(
+        lambda name, impls, kwargs: seen.append((name, [i.plugin_name for i in impls])), lambda *a: None
+    )
+
+    class Late:
+        @impl
+        def configured(self, value: int) -> None:
+            return None
+
+    pm.register(Late(), name="late")
+    assert seen == [("configured", ["late"])]

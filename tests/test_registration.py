@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 
 from hookwise import (
+    HandlerOptions,
     HookManager,
+    ImplementationOptions,
+    ImplOptions,
     PluginValidationError,
     RegistrationError,
     hookimpl,
@@ -363,3 +366,44 @@ def test_unknown_hook_lookup_suggests_a_close_name() -> None:
         match=r"^no hook named 'othr' is declared; did you mean 'other'\? \(declared: before_complete_task, other\)$",
     ):
         HookManager(Specs).hook("othr")
+
+
+# -- implementation options ---------------------------------------------------------------------
+
+
+def test_the_keyword_options_are_the_declared_implementation_options() -> None:
+    """``hookimpl(**options)`` and ``register(hook, handler, **options)`` take exactly what ImplOptions declares."""
+    assert tuple(ImplementationOptions.__annotations__) == ImplOptions._fields
+    assert tuple(HandlerOptions.__annotations__) == ("priority", "tryfirst", "trylast", "before", "after")
+
+
+def test_an_unknown_option_is_a_type_error_with_a_suggestion() -> None:
+    with pytest.raises(
+        TypeError,
+        match=r"^hookimpl\(\) got an unknown option 'priorty'; did you mean 'priority'\? \(options: priority, tryfirst, "
+        r"trylast, before, after, wrapper, specname, optional\)$",
+    ):
+        hookimpl(priorty=1)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+
+
+def test_an_option_of_the_wrong_type_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match=r"^hookimpl\(\): option priority='10' must be an int$"):
+        hookimpl(priority="10")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+    with pytest.raises(
+        TypeError, match=r"^hookimpl\(\): option before=3 must be a plugin name or a sequence of plugin names$"
+    ):
+        hookimpl(before=3)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+
+
+def test_a_handler_registered_by_name_takes_only_ordering_options() -> None:
+    manager = HookManager()
+    manager.add_spec("h", ["x"])
+    with pytest.raises(
+        TypeError,
+        match=r"^register\(\) got an unknown option 'wrapper' \(options: priority, tryfirst, trylast, before, after\)$",
+    ):
+        manager.register("h", lambda context: None, wrapper=True)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+    with pytest.raises(
+        TypeError, match=r"^register\(plugin\) takes no ordering options \(priority\); give them to @hookimpl"
+    ):
+        manager.register(object(), priority=1)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]

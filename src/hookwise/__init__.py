@@ -15,8 +15,9 @@ from hookwise._discovery import (
     register_settings,
 )
 from hookwise._impl import HandlerOptions, HookImpl, ImplementationOptions, ImplOptions, hookimpl
-from hookwise._manager import HookManager, PluginInfo
+from hookwise._manager import HookManager
 from hookwise._order import Explanation, OrderEntry
+from hookwise._plugins import PluginInfo
 from hookwise._results import (
     Allow,
     CallRecord,

@@ -275,7 +275,9 @@ def _wrapped_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
 
 def _framed_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
     """The call's frame around ``inner``: strict arguments, the depth check, call events."""
-    out.emit(f"_hw_c = _hw_i.enter({_args_dict(plan)})")
+    instrumentation = plan.instrumentation
+    assert instrumentation is not None  # noqa: S101 - only instrumented plans have a frame
+    out.emit(f"_hw_c = _hw_i.enter({_args_dict(plan) if instrumentation.wants_arguments else 'None'})")
     out.emit("try:")
     out.emit(f"    _hw_v = {'await ' if plan.is_async else ''}{inner}")
     out.emit("except BaseException as _hw_e:")

@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from hookwise._manager import HookManager, PluginInfo
+from hookwise._manager import HookManager
+from hookwise._plugins import PluginInfo
 from hookwise.exceptions import DisabledPluginWarning, EntryPointError, EntryPointWarning, PluginValidationError
 
 if TYPE_CHECKING:

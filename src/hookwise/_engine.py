@@ -31,6 +31,7 @@ from hookwise._order import RegistrationOrder, sort_impls
 from hookwise._outcomes import Outcomes, refuse_sync
 from hookwise._plan import HOOKWISE, CallPlan, Dialect
 from hookwise._spec import HookSpec
+from hookwise.exceptions import PluginValidationError
 
 if TYPE_CHECKING:
     from _thread import RLock
@@ -213,7 +214,10 @@ class HookEngine:
 
         Raises:
             OrderCycleError: their before/after constraints close a cycle; nothing changed.
+            PluginValidationError: a historic hook was called already and one of them is
+                async (replays run at registration, which cannot await).
         """
+        self._check_replayable(added)
         if self._sort or any(impl.before or impl.after for impl in added):
             plain = sort_impls(self.spec.name, [*self._plain, *(i for i in added if not i.wrapper)], self.order)
             wrappers = sort_impls(self.spec.name, [*self._wrappers, *(i for i in added if i.wrapper)], self.order)
@@ -231,6 +235,19 @@ class HookEngine:
             return self._changed()
 
         return insert
+
+    def _check_replayable(self, added: Sequence[HookImpl]) -> None:
+        history = self.history
+        if not history:
+            return
+        for impl in added:
+            if impl.is_async and not impl.wrapper:
+                msg = (
+                    f"plugin {impl.plugin_name!r}: {impl.qualname} is async, and historic hook {self.spec.name!r} "
+                    f"would replay its {len(history)} past call(s) to it at registration, which cannot await; "
+                    "register it before the first call, or make it sync"
+                )
+                raise PluginValidationError(msg, plugin=impl.plugin_name, hook=self.spec.name)
 
     def add(self, added: Sequence[HookImpl]) -> History:
         """:meth:`prepare` and add at once; returns the historic calls to replay."""

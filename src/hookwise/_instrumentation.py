@@ -67,7 +67,7 @@ class CallFrame:
         self.arguments = arguments
         self.plugin: str | None = None
         self.open: HookImpl | None = None
-        self.failures: list[tuple[Monitor, TraceEvent, Exception]] = []
+        self.failures: list[tuple[Monitor, TraceEvent, Exception]] | None = None
         self.token: Token[tuple[CallFrame, ...]] | None = None
 
     def __repr__(self) -> str:
@@ -111,6 +111,7 @@ class Instrumentation:
         "strict",
         "times",
         "tracks",
+        "wants_arguments",
         "wraps_calls",
     )
 
@@ -136,6 +137,7 @@ class Instrumentation:
         self.times = budget is not None and not self.reports
         self.tracks = self.reports or max_depth is not None  # calls go on the call stack
         self.wraps_calls = self.tracks or strict
+        self.wants_arguments = strict or self.reports  # enter() gets the call's arguments
 
     @classmethod
     def for_hook(
@@ -164,22 +166,29 @@ class Instrumentation:
         )
 
     # -- calls ---------------------------------------------------------------------------------
-    def enter(self, arguments: dict[str, Any]) -> CallFrame:
+    def enter(self, arguments: dict[str, Any] | None) -> CallFrame:
         """Before the implementations: check the arguments and the depth, put the call on the stack.
+
+        ``arguments`` are the call's arguments when :attr:`wants_arguments` (a strict
+        context or monitors), else ``None``.
 
         Raises:
             HookCallError: a strict hook got an argument that is not primitive data.
             ReentrancyError: the hook is already running ``max_depth`` times on this stack.
         """
         __tracebackhide__ = True
-        if self.strict and not all(type(value) in _SCALARS for value in arguments.values()):
+        if self.strict and arguments is not None and not all(type(v) in _SCALARS for v in arguments.values()):
             check_primitive(self.spec, arguments)
         if not self.tracks:
             return CallFrame(self.spec.name, 0, None, None)
         stack = _STACK.get()
         name = self.spec.name
-        if self.max_depth is not None and sum(frame.hook == name for frame in stack) >= self.max_depth:
-            reentered(self.spec, [frame.hook for frame in stack], self.max_depth)
+        if stack and self.max_depth is not None:
+            depth = 0
+            for running in stack:
+                depth += running.hook == name
+            if depth >= self.max_depth:
+                reentered(self.spec, [running.hook for running in stack], self.max_depth)
         frame = CallFrame(name, next(_call_ids), stack[-1].call_id if stack else None, arguments)
         frame.token = _STACK.set((*stack, frame))
         if self.monitors:
@@ -291,10 +300,12 @@ class Instrumentation:
             try:
                 monitor(event)
             except Exception as error:  # noqa: BLE001 - reported when the call ends; never the plugin's error
+                if frame.failures is None:
+                    frame.failures = []
                 frame.failures.append((monitor, event, error))
 
     def _report(self, frame: CallFrame) -> None:
-        failures, frame.failures = frame.failures, []
+        failures, frame.failures = frame.failures or [], None
         for monitor, event, error in failures:
             name = getattr(monitor, "__qualname__", None) or type(monitor).__qualname__
             during = f" (plugin {event.plugin!r})" if event.plugin else ""

@@ -282,7 +282,7 @@ def interpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], provenan
         if plan.simple:
             return _tight(plan, outcomes, args)
         return _wrapped(plan, outcomes, None, args, provenance)
-    frame = instrumentation.enter(dict(args))
+    frame = instrumentation.enter(dict(args) if instrumentation.wants_arguments else None)
     try:
         value = _wrapped(plan, outcomes, frame, args, provenance)
     except BaseException as error:
@@ -298,7 +298,7 @@ async def ainterpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], p
     instrumentation = plan.instrumentation
     if instrumentation is None or not instrumentation.wraps_calls:
         return await _awrapped(plan, outcomes, None, args, provenance)
-    frame = instrumentation.enter(dict(args))
+    frame = instrumentation.enter(dict(args) if instrumentation.wants_arguments else None)
     try:
         value = await _awrapped(plan, outcomes, frame, args, provenance)
     except BaseException as error:

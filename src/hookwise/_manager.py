@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import types
 from _thread import RLock
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, Unpack, cast, final, overload
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, Unpack, cast, overload
 
 from hookwise._caller import HookCaller
 from hookwise._engine import History, HookEngine
-from hookwise._impl import HANDLER_OPTIONS, ArgumentStyle, HandlerOptions, HookImpl, ImplOptions, impl_options, validate
+from hookwise._impl import HANDLER_OPTIONS, ArgumentStyle, HandlerOptions, HookImpl, ImplOptions, validate
 from hookwise._order import Explanation, RegistrationOrder
+from hookwise._plugins import Found, PluginInfo, default_name, identity, scan
 from hookwise._results import DispatchResult
 from hookwise._spec import ON_BUDGET, ErrorPolicy, GuardrailOptions, HookSpec, Kind, OnBudget, iter_specs
 from hookwise._text import did_you_mean
@@ -32,48 +33,12 @@ Out = TypeVar("Out")
 S = TypeVar("S")
 T = TypeVar("T")
 
-Found = tuple[str, ImplOptions, Callable[..., Any], ArgumentStyle]
-"""One implementation a plugin offers: ``(hook, options, function, style)``."""
-
 
 class _Relay:
     """The object behind ``manager.call``: one attribute per hook, holding its caller function."""
 
     def __repr__(self) -> str:
         return f"<hook relay: {', '.join(sorted(vars(self)))}>"
-
-
-@final
-class PluginInfo:
-    """A registered plugin: its name, the object, its implementations and where it came from."""
-
-    __slots__ = ("impls", "name", "plugin", "source")
-
-    def __init__(self, name: str, plugin: object, impls: tuple[HookImpl, ...], source: str) -> None:
-        self.name = name
-        self.plugin = plugin
-        self.impls = impls
-        self.source = source
-
-    def __repr__(self) -> str:
-        return f"<PluginInfo {self.name!r} hooks={[i.hook for i in self.impls]} source={self.source!r}>"
-
-
-def _default_name(plugin: object) -> str:
-    if isinstance(plugin, types.ModuleType):
-        return plugin.__name__
-    named = plugin if isinstance(plugin, type | types.FunctionType | types.MethodType) else type(plugin)
-    qualname = str(getattr(named, "__qualname__", repr(named)))
-    # Names defined inside a function read better without the "<locals>" path.
-    return qualname.rpartition("<locals>.")[2]
-
-
-def identity(plugin: object) -> object:
-    """What identifies a registered plugin: a bound method by its object and function (as blinker and
-    Django match receivers), anything else by its identity."""
-    if isinstance(plugin, types.MethodType):
-        return ("method", id(plugin.__self__), plugin.__func__)
-    return id(plugin)
 
 
 class HookManager(Generic[S]):
@@ -357,7 +322,7 @@ class HookManager(Generic[S]):
                 raise TypeError(msg)
             checked = ImplOptions.of(options, where="register()", allowed=HANDLER_OPTIONS)
             return self._register(
-                handler, name or _default_name(handler), [(plugin, checked, handler, "mapping")], source
+                handler, name or default_name(handler), [(plugin, checked, handler, "mapping")], source
             )
         if handler is not None:
             msg = f"register(plugin, handler): the first argument must be a hook name, not {plugin!r}"
@@ -368,8 +333,8 @@ class HookManager(Generic[S]):
                 "give them to @hookimpl(...) on the plugin's implementations"
             )
             raise TypeError(msg)
-        plugin_name = name or _default_name(plugin)
-        return self._register(plugin, plugin_name, list(self._scan(plugin, plugin_name)), source)
+        plugin_name = name or default_name(plugin)
+        return self._register(plugin, plugin_name, list(scan(plugin, plugin_name)), source)
 
     def _register(self, plugin: object, plugin_name: str, found: Sequence[Found], source: str) -> str | None:
         """Register a plugin's implementations, all or nothing; replay historic calls to them afterwards."""
@@ -386,7 +351,6 @@ class HookManager(Generic[S]):
             for hook, added in by_hook.items():
                 engine = self._engines.get(hook)
                 if engine is not None:
-                    _check_replayable(engine, added)
                     commits.append((engine, added, engine.prepare(added)))
             # Every check passed: nothing below raises before the plugin is in.
             self._plugins[plugin_name] = PluginInfo(plugin_name, plugin, tuple(impls), source)
@@ -416,31 +380,6 @@ class HookManager(Generic[S]):
         if known is not None:
             msg = f"plugin {name!r} is already registered, as {known!r}"
             raise RegistrationError(msg, plugin=name)
-
-    def _scan(self, plugin: object, plugin_name: str) -> Iterator[Found]:
-        """The implementations a plugin object, class or module holds, by attribute name."""
-        if isinstance(plugin, types.ModuleType):
-            scopes: list[Mapping[str, Any]] = [vars(plugin)]
-        else:
-            cls = plugin if isinstance(plugin, type) else type(plugin)
-            scopes = [vars(klass) for klass in reversed(cls.__mro__)]
-            if not isinstance(plugin, type):
-                scopes.append(getattr(plugin, "__dict__", {}))
-        attributes: dict[str, Any] = {}
-        for scope in scopes:
-            attributes.update(scope)
-        for attribute in sorted(attributes):
-            raw = attributes[attribute]
-            options = impl_options(raw)
-            if options is None:
-                continue
-            if isinstance(plugin, type) and isinstance(raw, types.FunctionType):
-                msg = (
-                    f"plugin {plugin_name!r} is a class, and its hook implementation {attribute!r} is an "
-                    f"instance method; register an instance, {plugin.__qualname__}(), or make it a staticmethod"
-                )
-                raise PluginValidationError(msg, plugin=plugin_name, hook=options.specname or attribute)
-            yield options.specname or attribute, options, getattr(plugin, attribute), "named"
 
     def _make_impl(
         self,
@@ -477,7 +416,7 @@ class HookManager(Generic[S]):
             if info is None:
                 what = repr(plugin) if isinstance(plugin, str) else f"object {plugin!r}"
                 msg = f"cannot unregister {what}: no plugin of that name or identity is registered"
-                raise RegistrationError(msg, plugin=plugin if isinstance(plugin, str) else _default_name(plugin))
+                raise RegistrationError(msg, plugin=plugin if isinstance(plugin, str) else default_name(plugin))
             self._remove(info)
             return info.plugin
 
@@ -657,18 +596,3 @@ class HookManager(Generic[S]):
     def __repr__(self) -> str:
         with self._lock:
             return f"<HookManager hooks={len(self._engines)} plugins={list(self._plugins)} order={self.order}>"
-
-
-def _check_replayable(engine: HookEngine, impls: Sequence[HookImpl]) -> None:
-    """Replays run synchronously after registration: a late async implementation cannot take them."""
-    history = engine.history
-    if not history:
-        return
-    for impl in impls:
-        if impl.is_async and not impl.wrapper:
-            msg = (
-                f"plugin {impl.plugin_name!r}: {impl.qualname} is async, and historic hook {engine.spec.name!r} "
-                f"would replay its {len(history)} past call(s) to it at registration, which cannot await; "
-                "register it before the first call, or make it sync"
-            )
-            raise PluginValidationError(msg, plugin=impl.plugin_name, hook=engine.spec.name)
