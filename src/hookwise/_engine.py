@@ -326,24 +326,6 @@ class HookEngine:
         outcomes = Outcomes(plan)
         return [(tag, interpret(plan, outcomes, dict(values), None)) for values, tag in history]
 
-    def call_with(self, extra: Sequence[HookImpl], values: dict[str, Any]) -> Any:
-        """Call the hook once with ``extra`` implementations placed among its own (interpreted, not compiled)."""
-        key = _key(self.order)
-        with self._lock:
-            plain = list(self._plain)
-            for impl in extra:
-                bisect.insort_right(plain, impl, key=key)
-            plan = CallPlan(
-                self.spec,
-                tuple(plain),
-                tuple(self._wrappers),
-                instrumentation=self._current_instrumentation(),
-                dialect=self.dialect,
-            )
-        if plan.async_impls:
-            return refuse_sync(plan)(**values)
-        return interpret(plan, Outcomes(plan), values, None)
-
     # -- tiers ----------------------------------------------------------------------------------------
     def _stub(self, shape: Shape) -> Callable[..., Any]:
         """The stand-in installed after a change: its first call prepares the new caller; later calls (through a

@@ -78,11 +78,6 @@ _STACK: ContextVar[tuple[CallFrame, ...]] = ContextVar("hookwise_calls", default
 """The instrumented calls running in the current context (thread or asyncio task), outermost first."""
 
 
-def running_calls() -> tuple[CallFrame, ...]:
-    """The instrumented hook calls running in this thread or task, outermost first."""
-    return _STACK.get()
-
-
 @final
 class Instrumentation:
     """What one hook is instrumented with, and the methods every call shape calls.
