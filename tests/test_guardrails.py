@@ -17,6 +17,8 @@ from hookwise import (
     BudgetWarning,
     HookCallError,
     HookManager,
+    HookResultError,
+    Patch,
     ReentrancyError,
     SpecError,
     hookimpl,
@@ -169,23 +171,96 @@ def test_primitive_data_passes_a_strict_context() -> None:
     strict_manager().call.record(data=value, tags=["x"])
 
 
+class Sneaky(str):
+    """A str that carries a callable."""
+
+    callback = print
+
+
+class Hiding(dict[str, object]):
+    """A dict that hides its items from iteration."""
+
+    def __iter__(self) -> Any:
+        return iter(())
+
+
+def self_containing() -> list[object]:
+    items: list[object] = []
+    items.append(items)
+    return items
+
+
+def nested(depth: int) -> list[object]:
+    root: list[object] = []
+    level = root
+    for _ in range(depth):
+        inner: list[object] = []
+        level.append(inner)
+        level = inner
+    return root
+
+
 @pytest.mark.parametrize(
-    ("data", "where", "type_name"),
+    ("data", "where", "type_name", "problem"),
     [
-        (object(), "data", "builtins.object"),
-        ({"a": [1, {"b": threading.Lock()}]}, "data['a'][1]['b']", "_thread.lock"),
-        ({1: "x"}, "data key 1", "builtins.int"),
-        ([{1, 2}], "data[0]", "builtins.set"),
+        (object(), "data", "builtins.object", "is not primitive data"),
+        ({"a": [1, {"b": threading.Lock()}]}, "data['a'][1]['b']", "_thread.lock", "is not primitive data"),
+        ({1: "x"}, "data key 1", "builtins.int", "is not a str"),
+        ([{1, 2}], "data[0]", "builtins.set", "is not primitive data"),
+        (Sneaky("x"), "data", "tests.test_guardrails.Sneaky", "is not primitive data"),
+        (Hiding(a=threading.Lock()), "data", "tests.test_guardrails.Hiding", "is not primitive data"),
+        (self_containing(), "data[0]", "builtins.list", "contains itself"),
+        (
+            nested(3000),
+            ("data" + "[0]" * 64)[:80] + "... (116 more characters)",
+            "builtins.list",
+            "nests deeper than 64 levels",
+        ),
     ],
 )
 def test_a_strict_context_rejects_other_data_naming_the_argument_and_type(
-    data: object, where: str, type_name: str
+    data: object, where: str, type_name: str, problem: str
 ) -> None:
     with pytest.raises(HookCallError) as info:
         strict_manager().call.record(data=data)
     assert str(info.value) == (
-        f"hook 'record' takes primitive data only (strict context); argument {where} is a {type_name}: pass None, "
-        "bool, int, float, str, bytes, UUID, Decimal, date/time values, or lists, tuples and str-keyed dicts of them"
+        f"hook 'record' takes primitive data only (strict context); argument {where} ({type_name}) {problem}: pass "
+        "None, bool, int, float, str, bytes, UUID, Decimal, date/time values (exactly these types, not subclasses), "
+        "or lists, tuples and str-keyed dicts of them, at most 64 levels deep"
+    )
+
+
+def test_handlers_of_a_strict_hook_get_frozen_arguments_they_cannot_change() -> None:
+    """Lists reach handlers as tuples and dicts as read-only mappings: no handler changes what later ones see."""
+    seen: list[object] = []
+
+    def first(context: Any) -> None:
+        seen.append(context["tags"])
+        with pytest.raises(AttributeError):
+            context["tags"].append(print)
+        with pytest.raises(TypeError):
+            context["meta"]["k"] = print
+
+    hooks = HookManager()
+    hooks.add_spec("save", ["tags", "meta"], kind="intercept", strict=True)
+    hooks.register("save", first)
+    tags = ["a", ["b"]]
+    result = hooks.dispatch("save", {"tags": tags, "meta": {"k": [1]}})
+    assert seen == [("a", ("b",))]
+    assert result.arguments["tags"] == ("a", ("b",))
+    assert tags == ["a", ["b"]]  # the caller's list is untouched
+
+
+def test_a_patch_of_a_strict_hook_must_be_primitive_too() -> None:
+    hooks = HookManager()
+    hooks.add_spec("save", ["item"], kind="intercept", strict=True, policy="raise")
+    hooks.register("save", lambda context: Patch({"item": threading.Lock()}), name="locker")
+    with pytest.raises(HookResultError) as info:
+        hooks.dispatch("save", {"item": "x"})
+    assert info.value.plugin == "locker"
+    assert str(info.value).startswith(
+        "hook 'save' takes primitive data only (strict context); plugin 'locker' patched item (_thread.lock) "
+        "is not primitive data"
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import types
+from collections.abc import Mapping
 from typing import Any, Generic, ParamSpec, TypeVar, cast, final
 
 from hookwise._engine import HookEngine
 from hookwise._impl import HookImpl
 from hookwise._order import Explanation, explain
-from hookwise._results import CallRecord, PluginResult
+from hookwise._results import CallRecord, DispatchResult, PluginResult
 from hookwise._spec import HookSpec
+from hookwise.exceptions import HookCallError
 
 P = ParamSpec("P")
 Out = TypeVar("Out")
@@ -67,6 +70,51 @@ class HookCaller(Generic[P, Out]):
         recorded: list[PluginResult[Any]] = []
         result: Out = await self._engine.provenance_function(is_async=True)(*args, _hw_prov=recorded, **kwargs)
         return CallRecord(result, recorded)
+
+    def dispatch(self, context: Mapping[str, Any]) -> DispatchResult:
+        """Call an intercept or observe hook with its arguments in one mapping.
+
+        Returns:
+            the intercept hook's result; for an observe hook, an allowed result
+            holding the arguments.
+
+        Raises:
+            HookCallError: a collect or first hook, or a context whose keys do
+                not match the hook's parameters.
+        """
+        __tracebackhide__ = True
+        self._check_context(context)
+        return self._dispatched(context, self._engine.function(**context))
+
+    async def adispatch(self, context: Mapping[str, Any]) -> DispatchResult:
+        """:meth:`dispatch`, awaited: async handlers are awaited."""
+        __tracebackhide__ = True
+        self._check_context(context)
+        return self._dispatched(context, await self._engine.afunction(**context))
+
+    def _check_context(self, context: Mapping[str, Any]) -> None:
+        spec = self.spec
+        if spec.kind not in ("intercept", "observe"):
+            msg = (
+                f"dispatch() calls intercept and observe hooks; {spec.name!r} is a {spec.kind} hook: "
+                f"call manager.hook({spec.name!r})(**context)"
+            )
+            raise HookCallError(msg, hook=spec.name)
+        names = set(spec.param_names)
+        if set(context) != names:
+            unknown = sorted(set(context) - names)
+            missing = [p.name for p in spec.params if p.required and p.name not in context]
+            if unknown or missing:
+                problems = [f"unknown keys {unknown}"] if unknown else []
+                problems += [f"missing keys {missing}"] if missing else []
+                msg = f"dispatch of {spec.signature_text()}: the context has {' and '.join(problems)}"
+                raise HookCallError(msg, hook=spec.name)
+
+    def _dispatched(self, context: Mapping[str, Any], result: Any) -> DispatchResult:
+        if self.spec.kind == "observe":
+            return DispatchResult(self.name, types.MappingProxyType(dict(context)))
+        dispatched: DispatchResult = result
+        return dispatched
 
     @property
     def implementations(self) -> tuple[HookImpl, ...]:

@@ -278,6 +278,10 @@ def _framed_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
     instrumentation = plan.instrumentation
     assert instrumentation is not None  # noqa: S101 - only instrumented plans have a frame
     out.emit(f"_hw_c = _hw_i.enter({_args_dict(plan) if instrumentation.wants_arguments else 'None'})")
+    if instrumentation.strict and plan.spec.params:  # the implementations get the frozen arguments
+        names = ", ".join(p.name for p in plan.spec.params)
+        values = ", ".join(f"_hw_c.arguments[{p.name!r}]" for p in plan.spec.params)
+        out.emit(f"{names} = {values}")
     out.emit("try:")
     out.emit(f"    _hw_v = {'await ' if plan.is_async else ''}{inner}")
     out.emit("except BaseException as _hw_e:")

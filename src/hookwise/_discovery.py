@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from hookwise._manager import HookManager
-from hookwise._plugins import PluginInfo
+from hookwise._plugins import PluginInfo, default_name
 from hookwise.exceptions import DisabledPluginWarning, EntryPointError, EntryPointWarning, PluginValidationError
 
 if TYPE_CHECKING:
@@ -138,8 +138,12 @@ def load_entry_points(
 def register_settings(manager: HookManager[Any], hooks: Sequence[object], *, setting: str = "HOOKS") -> list[str]:
     """Register the plugins of a settings tuple (Kedro's ``HOOKS = (ProjectHooks(), ...)``), in order.
 
+    Each is named as :meth:`HookManager.register` would name it; a second instance of the
+    same class gets ``#2`` (``ProjectHooks#2``), and so on, as Kedro on pluggy accepts them.
+
     Raises:
         PluginValidationError: an item is a class where an instance is expected.
+        RegistrationError: the same object is listed twice.
     """
     names: list[str] = []
     for index, hook in enumerate(hooks):
@@ -149,9 +153,14 @@ def register_settings(manager: HookManager[Any], hooks: Sequence[object], *, set
                 f"instances: write {hook.__qualname__}()"
             )
             raise PluginValidationError(msg, plugin=hook.__qualname__, hook="")
-        name = manager.register(hook, source=f"settings {setting}[{index}]")
-        if name is not None:
-            names.append(name)
+        base = default_name(hook)
+        name, count = base, 1
+        while name in manager.plugins and manager.plugins[name] is not hook:
+            count += 1
+            name = f"{base}#{count}"
+        registered = manager.register(hook, name=name, source=f"settings {setting}[{index}]")
+        if registered is not None:
+            names.append(registered)
     return names
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, NoReturn, cast
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, NoReturn, cast
 
 from hookwise._results import Veto
+from hookwise._text import cut, shown
 from hookwise.exceptions import BudgetExceededError, BudgetWarning, HookCallError, ReentrancyError
 
 if TYPE_CHECKING:
@@ -21,47 +23,109 @@ if TYPE_CHECKING:
     from hookwise._spec import HookSpec, OnBudget
 
 
+MAX_DEPTH: Final = 64
+"""How deep a strict argument may nest lists, tuples and dicts."""
+
+
 @cache
-def primitives() -> tuple[type, ...]:
-    """Scalar types a strict context accepts (``datetime.datetime`` is a ``date``); imported on first use."""
+def primitives() -> frozenset[type]:
+    """The exact scalar types a strict context accepts; subclasses do not pass (imported on first use)."""
     import datetime
     from decimal import Decimal
     from uuid import UUID
 
-    return (str, int, float, bool, bytes, type(None), UUID, Decimal, datetime.date, datetime.time, datetime.timedelta)
+    return frozenset(
+        {
+            str,
+            int,
+            float,
+            bool,
+            bytes,
+            type(None),
+            UUID,
+            Decimal,
+            datetime.date,
+            datetime.datetime,
+            datetime.time,
+            datetime.timedelta,
+        }
+    )
 
 
-def check_primitive(spec: HookSpec[..., Any], arguments: Mapping[str, Any]) -> None:
-    """Raise :class:`HookCallError` naming the first argument (and path inside it) that is not primitive data."""
+def frozen(spec: HookSpec[..., Any], arguments: Mapping[str, Any], *, what: str = "argument") -> dict[str, Any]:
+    """The arguments of a strict hook as handlers get them: primitive data, frozen.
+
+    Scalars must be of the exact types of :func:`primitives` (a subclass could carry
+    anything); lists and tuples become tuples, dicts (with str keys) read-only
+    mappings, so no handler can change what later ones see. The walk is iterative,
+    stops at :data:`MAX_DEPTH` levels and at a container that contains itself.
+
+    Raises:
+        HookCallError: naming the argument, the path inside it and what was found.
+    """
+    scalars = primitives()
+    result: dict[str, Any] = {}
     for name, value in arguments.items():
-        problem = _non_primitive(value, name)
-        if problem is not None:
-            path, found = problem
-            msg = (
-                f"hook {spec.name!r} takes primitive data only (strict context); argument {path} is a "
-                f"{type(found).__module__}.{type(found).__qualname__}: pass None, bool, int, float, str, bytes, "
-                "UUID, Decimal, date/time values, or lists, tuples and str-keyed dicts of them"
-            )
-            raise HookCallError(msg, hook=spec.name)
+        if type(value) in scalars:
+            result[name] = value
+            continue
+        result[name] = _freeze(spec, value, name, scalars, what)
+    return result
 
 
-def _non_primitive(value: object, path: str) -> tuple[str, object] | None:
-    """The first (path, value) inside ``value`` that is not primitive data, or None."""
-    if isinstance(value, primitives()):
-        return None
-    children: list[tuple[str, object]]
-    if isinstance(value, list | tuple):
-        sequence = cast("Sequence[object]", value)
-        children = [(f"{path}[{index}]", item) for index, item in enumerate(sequence)]
-    elif isinstance(value, dict):
-        mapping = cast("dict[object, object]", value)
-        bad_keys = [key for key in mapping if not isinstance(key, str)]
-        if bad_keys:
-            return (f"{path} key {bad_keys[0]!r}", bad_keys[0])
-        children = [(f"{path}[{key!r}]", item) for key, item in mapping.items()]
-    else:
-        return (path, value)
-    return next((found for child, item in children if (found := _non_primitive(item, child)) is not None), None)
+def _freeze(spec: HookSpec[..., Any], value: object, path: str, scalars: frozenset[type], what: str) -> object:
+    # Each work item: (value, its path, its depth, the ids of the containers above it, where to put the frozen value).
+    done: dict[int, list[str]] = {}
+    root: list[object] = [None]
+    work: list[tuple[object, str, int, frozenset[int], list[object], int]] = [(value, path, 0, frozenset(), root, 0)]
+    finish: list[tuple[list[object], list[object], int]] = []
+    while work:
+        item, where, depth, above, slot, index = work.pop()
+        kind = type(item)
+        if kind in scalars:
+            slot[index] = item
+            continue
+        if id(item) in above:
+            _refuse(spec, where, item, what, "contains itself")
+        if depth >= MAX_DEPTH:
+            _refuse(spec, where, item, what, f"nests deeper than {MAX_DEPTH} levels")
+        inner = above | {id(item)}
+        if kind is list or kind is tuple:
+            sequence = cast("Sequence[object]", item)
+            children: list[object] = [None] * len(sequence)
+            for i, child in enumerate(sequence):
+                work.append((child, f"{where}[{i}]", depth + 1, inner, children, i))
+        elif kind is dict:
+            mapping = cast("dict[object, object]", item)
+            keys = list(mapping)
+            for key in keys:
+                if type(key) is not str:
+                    _refuse(spec, f"{where} key {shown(key, 40)}", key, what, "is not a str")
+            children = [None] * len(keys)
+            for i, key in enumerate(keys):
+                work.append((mapping[key], f"{where}[{key!r}]", depth + 1, inner, children, i))
+            done[id(children)] = cast("list[str]", keys)
+        else:
+            _refuse(spec, where, item, what, "is not primitive data")
+        finish.append((children, slot, index))
+    for children, slot, index in reversed(finish):
+        names = done.get(id(children))
+        if names is not None:
+            slot[index] = MappingProxyType(dict(zip(names, children, strict=True)))
+        else:
+            slot[index] = tuple(children)
+    return root[0]
+
+
+def _refuse(spec: HookSpec[..., Any], path: str, found: object, what: str, problem: str) -> NoReturn:
+    kind = f"{type(found).__module__}.{type(found).__qualname__}"
+    msg = (
+        f"hook {spec.name!r} takes primitive data only (strict context); {what} {cut(path, 80)} ({kind}) "
+        f"{problem}: pass "
+        "None, bool, int, float, str, bytes, UUID, Decimal, date/time values (exactly these types, not subclasses), "
+        f"or lists, tuples and str-keyed dicts of them, at most {MAX_DEPTH} levels deep"
+    )
+    raise HookCallError(msg, hook=spec.name)
 
 
 def over_budget(

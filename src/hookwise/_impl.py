@@ -435,3 +435,31 @@ def _validate_mapping(impl: HookImpl, spec: HookSpec[..., Any], found: Sequence[
             f"takes ({show_parameters(found)}); "
             "a handler registered by hook name takes one argument, the context mapping",
         )
+    first = positional[0]
+    if first.kind == VAR_POSITIONAL:
+        return
+    mistaken = first.name in spec.param_names and first.name not in _CONTEXT_NAMES
+    annotation = getattr(impl.function, "__annotations__", {}).get(first.name)
+    if mistaken or _scalar(annotation):
+        what = f"{first.name!r}, a parameter of the hook" if mistaken else f"{first.name!r} annotated {annotation!r}"
+        key = spec.param_names[0] if spec.params else "name"
+        example = f"def {impl.qualname.rpartition('.')[2]}(context): ... context[{key!r}]"
+        raise _fail(
+            impl,
+            spec,
+            f"takes {what}, but a handler registered by hook name receives one argument, the context mapping "
+            f"({example}); to take the hook's parameters by name, mark the function with @hookimpl and register "
+            "it as a plugin",
+        )
+
+
+_CONTEXT_NAMES: Final = frozenset({"context", "ctx", "mapping", "arguments", "kwargs"})
+"""Parameter names that mean the context mapping, even where a spec has a parameter of that name."""
+_SCALAR_NAMES: Final = frozenset({"str", "int", "float", "bool", "bytes", "list", "tuple", "set"})
+
+
+def _scalar(annotation: object) -> bool:
+    """Whether a handler's annotation says it takes a single value, not a mapping."""
+    if isinstance(annotation, str):
+        return annotation in _SCALAR_NAMES
+    return isinstance(annotation, type) and annotation.__name__ in _SCALAR_NAMES and annotation.__module__ == "builtins"

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Final, final
 
-from hookwise._guardrails import check_primitive, over_budget, reentered, warn_outside
+from hookwise._guardrails import frozen, over_budget, reentered, warn_outside
 from hookwise._tracing import TraceEvent
 from hookwise.exceptions import BudgetExceededError, MonitorWarning
 
@@ -165,7 +165,8 @@ class Instrumentation:
         """Before the implementations: check the arguments and the depth, put the call on the stack.
 
         ``arguments`` are the call's arguments when :attr:`wants_arguments` (a strict
-        context or monitors), else ``None``.
+        context or monitors), else ``None``. A strict hook's arguments are frozen
+        (``_guardrails.frozen``): the implementations get the frame's ``arguments``.
 
         Raises:
             HookCallError: a strict hook got an argument that is not primitive data.
@@ -173,9 +174,9 @@ class Instrumentation:
         """
         __tracebackhide__ = True
         if self.strict and arguments is not None and not all(type(v) in _SCALARS for v in arguments.values()):
-            check_primitive(self.spec, arguments)
+            arguments = frozen(self.spec, arguments)
         if not self.tracks:
-            return CallFrame(self.spec.name, 0, None, None)
+            return CallFrame(self.spec.name, 0, None, arguments)
         stack = _STACK.get()
         name = self.spec.name
         if stack and self.max_depth is not None:

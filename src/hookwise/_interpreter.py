@@ -283,6 +283,8 @@ def interpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], provenan
             return _tight(plan, outcomes, args)
         return _wrapped(plan, outcomes, None, args, provenance)
     frame = instrumentation.enter(dict(args) if instrumentation.wants_arguments else None)
+    if instrumentation.strict and frame.arguments is not None:
+        args = dict(frame.arguments)  # the implementations get the frozen arguments
     try:
         value = _wrapped(plan, outcomes, frame, args, provenance)
     except BaseException as error:
@@ -299,6 +301,8 @@ async def ainterpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], p
     if instrumentation is None or not instrumentation.wraps_calls:
         return await _awrapped(plan, outcomes, None, args, provenance)
     frame = instrumentation.enter(dict(args) if instrumentation.wants_arguments else None)
+    if instrumentation.strict and frame.arguments is not None:
+        args = dict(frame.arguments)  # the implementations get the frozen arguments
     try:
         value = await _awrapped(plan, outcomes, frame, args, provenance)
     except BaseException as error:

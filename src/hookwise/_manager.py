@@ -334,7 +334,7 @@ class HookManager(Generic[S]):
             )
             raise TypeError(msg)
         plugin_name = name or default_name(plugin)
-        return self._register(plugin, plugin_name, list(scan(plugin, plugin_name)), source)
+        return self._register(plugin, plugin_name, scan(plugin, plugin_name, self._engines), source)
 
     def _register(self, plugin: object, plugin_name: str, found: Sequence[Found], source: str) -> str | None:
         """Register a plugin's implementations, all or nothing; replay historic calls to them afterwards."""
@@ -500,6 +500,14 @@ class HookManager(Generic[S]):
             return self._find(plugin) is not None
 
     @property
+    def pending(self) -> Mapping[str, list[str]]:
+        """Implementations waiting for a spec (``optional=True``): hook name to plugin names (a snapshot)."""
+        with self._lock:
+            return types.MappingProxyType(
+                {hook: [impl.plugin_name for impl in impls] for hook, impls in self._pending.items()}
+            )
+
+    @property
     def hook_names(self) -> list[str]:
         """Every declared hook's name, in declaration order."""
         with self._lock:
@@ -532,7 +540,7 @@ class HookManager(Generic[S]):
 
     # -- dispatching a context mapping ---------------------------------------
     def dispatch(self, hook: str, context: Mapping[str, Any]) -> DispatchResult:
-        """Dispatch an intercept or observe hook with its arguments in one mapping.
+        """Dispatch an intercept or observe hook with its arguments in one mapping: ``hook(name).dispatch(context)``.
 
         Example::
 
@@ -540,18 +548,12 @@ class HookManager(Generic[S]):
             if result.vetoed:
                 raise OperationVetoed(result.reason)
 
-        Returns:
-            the intercept hook's result; for an observe hook, an allowed
-            result holding the arguments.
-
         Raises:
             HookCallError: unknown hook, a collect or first hook, or a context
                 whose keys do not match the hook's parameters.
         """
         __tracebackhide__ = True
-        caller = self._dispatchable(hook, context)
-        result = caller(**context)
-        return self._dispatched(caller, context, result)
+        return self.hook(hook).dispatch(context)
 
     async def adispatch(self, hook: str, context: Mapping[str, Any]) -> DispatchResult:
         """:meth:`dispatch`, awaited: async handlers are awaited.
@@ -560,38 +562,7 @@ class HookManager(Generic[S]):
             HookCallError: as :meth:`dispatch`.
         """
         __tracebackhide__ = True
-        caller = self._dispatchable(hook, context)
-        result = await caller.acall(**context)
-        return self._dispatched(caller, context, result)
-
-    def _dispatchable(self, hook: str, context: Mapping[str, Any]) -> HookCaller[..., Any]:
-        caller = self.hook(hook)
-        spec = caller.spec
-        if spec.kind not in ("intercept", "observe"):
-            msg = (
-                f"dispatch() calls intercept and observe hooks; {hook!r} is a {spec.kind} hook: "
-                f"call manager.hook({hook!r})(**context)"
-            )
-            raise HookCallError(msg, hook=hook)
-        names = spec.param_names
-        if set(context) != set(names):
-            unknown = sorted(set(context) - set(names))
-            missing = [p.name for p in spec.params if p.required and p.name not in context]
-            if unknown or missing:
-                problems: list[str] = []
-                if unknown:
-                    problems.append(f"unknown keys {unknown}")
-                if missing:
-                    problems.append(f"missing keys {missing}")
-                msg = f"dispatch of {spec.signature_text()}: the context has {' and '.join(problems)}"
-                raise HookCallError(msg, hook=hook)
-        return caller
-
-    @staticmethod
-    def _dispatched(caller: HookCaller[..., Any], context: Mapping[str, Any], result: Any) -> DispatchResult:
-        if caller.spec.kind == "observe":
-            return DispatchResult(caller.name, types.MappingProxyType(dict(context)))
-        return cast("DispatchResult", result)
+        return await self.hook(hook).adispatch(context)
 
     def __repr__(self) -> str:
         with self._lock:

@@ -203,13 +203,21 @@ class Outcomes:
                 f"{self.spec.signature_text()}"
             )
             raise HookResultError(msg, plugin=impl.plugin_name, hook=self.spec.name)
-        for key, value in patch.data.items():
+        data: Mapping[str, Any] = patch.data
+        if self.instrumentation is not None and self.instrumentation.strict:
+            from hookwise._guardrails import frozen
+
+            try:
+                data = frozen(self.spec, data, what=f"plugin {impl.plugin_name!r} patched")
+            except HookCallError as error:
+                raise HookResultError(str(error), plugin=impl.plugin_name, hook=self.spec.name) from None
+        for key, value in data.items():
             earlier = state.patched_by.get(key)
             if earlier is not None and earlier != impl.plugin_name and state.patches[key] != value:
                 state.conflicts.append(PatchConflict(key, earlier, state.patches[key], impl.plugin_name, value))
             state.patches[key] = value
             state.patched_by[key] = impl.plugin_name
-        state.args = {**state.args, **patch.data}
+        state.args = {**state.args, **data}
         state.context = types.MappingProxyType(state.args)
 
     def observed(self, index: int, value: object) -> None:

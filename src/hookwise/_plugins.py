@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, final
+from collections.abc import Callable, Collection
+from typing import Any, cast, final
 
 from hookwise._impl import ArgumentStyle, HookImpl, ImplOptions, impl_options
+from hookwise._text import shown
 from hookwise.exceptions import PluginValidationError
 
 Found = tuple[str, ImplOptions, Callable[..., Any], ArgumentStyle]
@@ -48,18 +49,21 @@ def identity(plugin: object) -> object:
     return id(plugin)
 
 
-def scan(plugin: object, plugin_name: str) -> Iterator[Found]:
-    """The implementations a plugin object, class or module holds, by attribute name."""
-    if isinstance(plugin, types.ModuleType):
-        scopes: list[Mapping[str, Any]] = [vars(plugin)]
-    else:
-        cls = plugin if isinstance(plugin, type) else type(plugin)
-        scopes = [vars(klass) for klass in reversed(cls.__mro__)]
-        if not isinstance(plugin, type):
-            scopes.append(getattr(plugin, "__dict__", {}))
-    attributes: dict[str, Any] = {}
-    for scope in scopes:
-        attributes.update(scope)
+def scan(plugin: object, plugin_name: str, known: Collection[str] = ()) -> list[Found]:
+    """The implementations a plugin holds: the marked attributes of an object, class or module, by name,
+    or the function itself when a marked function is registered as a plugin.
+
+    Raises:
+        PluginValidationError: the plugin holds no implementation (a plugin that does nothing
+            is a mistake: an unmarked function or method, an object of the wrong kind); the
+            message names its methods that look like hooks (``known``) but are not marked.
+    """
+    if isinstance(plugin, types.FunctionType | types.MethodType):
+        options = impl_options(plugin)
+        if options is not None:
+            return [(options.specname or plugin.__name__, options, plugin, "named")]
+    found: list[Found] = []
+    attributes = _attributes(plugin)
     for attribute in sorted(attributes):
         raw = attributes[attribute]
         options = impl_options(raw)
@@ -71,4 +75,44 @@ def scan(plugin: object, plugin_name: str) -> Iterator[Found]:
                 f"instance method; register an instance, {plugin.__qualname__}(), or make it a staticmethod"
             )
             raise PluginValidationError(msg, plugin=plugin_name, hook=options.specname or attribute)
-        yield options.specname or attribute, options, getattr(plugin, attribute), "named"
+        found.append((options.specname or attribute, options, getattr(plugin, attribute), "named"))
+    if not found:
+        raise _nothing(plugin, plugin_name, [name for name in attributes if name in known])
+    return found
+
+
+def _attributes(plugin: object) -> dict[str, Any]:
+    if isinstance(plugin, types.ModuleType):
+        return dict(vars(plugin))
+    if isinstance(plugin, types.FunctionType | types.MethodType):
+        return {}
+    cls = plugin if isinstance(plugin, type) else type(plugin)
+    attributes: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        attributes.update(vars(klass))
+    if not isinstance(plugin, type):
+        attributes.update(getattr(plugin, "__dict__", {}))
+    return attributes
+
+
+def _nothing(plugin: object, plugin_name: str, unmarked: list[str]) -> PluginValidationError:
+    """The error for a plugin with no implementation, saying what it is and what was probably meant."""
+    if isinstance(plugin, types.FunctionType | types.MethodType):
+        what = f"the function {plugin.__qualname__}"
+    elif isinstance(plugin, types.ModuleType):
+        what = f"the module {plugin.__name__}"
+    elif isinstance(plugin, type):
+        what = f"the class {plugin.__qualname__}"
+    else:
+        what = f"{shown(plugin, 60)} of type {type(plugin).__qualname__}"
+    if isinstance(plugin, types.FunctionType | types.MethodType):
+        advice = (
+            f"mark it with @hookimpl to implement the hook {plugin.__name__!r}, or register it for a hook by "
+            f"name: register('hook.name', {plugin.__name__})"
+        )
+    elif unmarked:
+        advice = f"mark its {', '.join(repr(name) for name in unmarked)} with @hookimpl"
+    else:
+        advice = "mark the methods or functions that implement hooks with @hookimpl"
+    msg = f"plugin {plugin_name!r} ({what}) has no hook implementations: {advice}"
+    return PluginValidationError(msg, plugin=plugin_name, hook="")

@@ -288,6 +288,16 @@ class HookSpec(Generic[P, Out]):
             if not p.name.isidentifier() or keyword.iskeyword(p.name):
                 msg = f"hook {self.name!r}: parameter name {p.name!r} is not a Python identifier"
                 raise SpecError(msg, hook=self.name)
+            if not p.name.isascii():
+                import unicodedata
+
+                normal = unicodedata.normalize("NFKC", p.name)
+                if normal != p.name:
+                    msg = (
+                        f"hook {self.name!r}: parameter name {p.name!r} is not in the form Python reads names in "
+                        f"(NFKC: {normal!r}); Python code naming it means {normal!r}: declare {normal!r}"
+                    )
+                    raise SpecError(msg, hook=self.name)
             if p.name.startswith(RESERVED_PREFIX):
                 msg = f"hook {self.name!r}: parameter names starting with {RESERVED_PREFIX!r} are reserved"
                 raise SpecError(msg, hook=self.name)

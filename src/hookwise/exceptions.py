@@ -312,8 +312,10 @@ class HookErrorGroup(ExceptionGroup[Exception]):
         self.partial = partial
 
     def derive(self, excs: Sequence[Exception]) -> HookErrorGroup:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
-        """Keep the group's attributes when ``except*`` splits it."""
-        return HookErrorGroup(self.message, excs, hook=self.hook, plugins=self.plugins, partial=self.partial)
+        """Keep the group's attributes when ``except*`` splits it; ``plugins`` keeps the kept exceptions' plugins."""
+        kept = {id(error) for error in excs}
+        plugins = [plugin for error, plugin in zip(self.exceptions, self.plugins, strict=False) if id(error) in kept]
+        return HookErrorGroup(self.message, excs, hook=self.hook, plugins=plugins, partial=self.partial)
 
 
 class HookwiseWarning(UserWarning):
