@@ -50,7 +50,7 @@ class Clock:
 
 # -- what implementations do -------------------------------------------------------------------
 
-ANSWERS = ("none", "value", "allow", "veto", "patch", "patch_unknown", "bad", "raise", "stop", "halt")
+ANSWERS = ("none", "value", "allow", "veto", "patch", "patch_unknown", "bad", "raise", "stop", "recurse", "halt")
 
 
 def answer(what: str, index: int, clock: Clock, duration: float, seen: Any = ()) -> Any:
@@ -70,6 +70,8 @@ def answer(what: str, index: int, clock: Clock, duration: float, seen: Any = ())
         raise ValueError(f"boom {index}")
     if what == "stop":
         raise StopIteration(index)
+    if what == "recurse":
+        raise RecursionError(f"too deep {index}")
     raise Halt(f"halt {index}")
 
 
@@ -112,7 +114,7 @@ def make_impl(spec: dict[str, Any], index: int, clock: Clock, *, is_async: bool)
     return impl
 
 
-WRAPPERS = ("pass", "replace", "swallow", "raise", "no_yield", "twice")
+WRAPPERS = ("pass", "replace", "forget", "swallow", "raise", "no_yield", "twice")
 
 
 def make_wrapper(what: str, index: int) -> HookImpl:
@@ -129,6 +131,8 @@ def make_wrapper(what: str, index: int) -> HookImpl:
             return ("wrapped", index, result if not isinstance(result, DispatchResult) else result.vetoed)
         if what == "raise":
             raise KeyError(index)
+        if what == "forget":
+            return None
         if what == "twice":
             yield
         return result

@@ -759,3 +759,119 @@ def test_the_first_call_after_many_registrations_sees_all_of_them_in_order() -> 
         manager.register("h", lambda c, i=index: i, name=f"p{index}", priority=-index % 7)
     expected = sorted(range(300), key=lambda i: (-i % 7, i))
     assert manager.hook("h")(x=0) == expected
+
+
+# -- wrappers are held to the kind's outcome and the hook's error policy -----------------------------
+
+
+class Save:
+    @hookspec(kind="intercept")
+    def before_save(self, item: str) -> None: ...
+
+    @hookspec(kind="intercept", policy="isolate")
+    def before_send(self, item: str) -> None: ...
+
+
+class Refuse:
+    @hookimpl
+    def before_save(self, item: str) -> Veto:
+        return Veto("read only")
+
+    @hookimpl
+    def before_send(self, item: str) -> Veto:
+        return Veto("offline")
+
+
+class Forgets:
+    """A wrapper that forgets ``return result``: the veto must not disappear."""
+
+    @hookimpl(wrapper=True)
+    def before_save(self, item: str) -> Generator[None, DispatchResult, None]:
+        yield
+
+    @hookimpl(wrapper=True)
+    def before_send(self, item: str) -> Generator[None, DispatchResult, None]:
+        yield
+
+
+@pytest.mark.parametrize("tier", ["interpreted", "compiled"])
+def test_an_intercept_wrapper_that_forgets_to_return_vetoes_in_its_own_name(tier: str) -> None:
+    hooks = HookManager(Save)
+    hooks.register(Refuse())
+    hooks.register(Forgets())
+    if tier == "compiled":
+        warm(hooks.hook("before_save"), item="x")
+    result = hooks.call.before_save(item="x")
+    assert (result.vetoed, result.vetoed_by) == (True, "Forgets")
+    assert result.reason == (
+        "plugin 'Forgets': wrapper Forgets.before_save of intercept hook 'before_save' returned None; it must return "
+        "the DispatchResult its yield received (or another one): did it forget `return result`?"
+    )
+    assert isinstance(result.exception, HookResultError)
+
+
+def test_a_wrapper_fault_under_the_isolate_policy_is_reported_in_the_group() -> None:
+    hooks = HookManager(Save)
+    hooks.register(Refuse())
+    hooks.register(Forgets())
+    with pytest.raises(HookErrorGroup) as caught:
+        hooks.call.before_send(item="x")
+    assert caught.value.plugins == ("Forgets",)
+    assert caught.value.hook == "before_send"
+
+
+def test_a_wrapper_that_yields_twice_vetoes_under_the_veto_policy() -> None:
+    class Twice:
+        @hookimpl(wrapper=True)
+        def before_save(self, item: str) -> Generator[None, DispatchResult, DispatchResult]:
+            result = yield
+            yield
+            return result
+
+    hooks = HookManager(Save)
+    hooks.register(Twice())
+    result = hooks.call.before_save(item="x")
+    assert (result.vetoed, result.vetoed_by) == (True, "Twice")
+    assert (
+        result.reason
+        == "plugin 'Twice': wrapper Twice.before_save of hook 'before_save' yielded twice; a wrapper yields once"
+    )
+
+
+def test_a_collect_wrapper_must_leave_a_list() -> None:
+    class Labels:
+        @hookspec
+        def labels(self, item: str) -> str:
+            raise NotImplementedError
+
+    class Stringly:
+        @hookimpl(wrapper=True)
+        def labels(self, item: str) -> Generator[None, list[str], str]:
+            result = yield
+            return ",".join(result)
+
+    hooks = HookManager(Labels)
+    hooks.register(Stringly())
+    with pytest.raises(
+        HookResultError,
+        match=r"^plugin 'Stringly': wrapper Stringly.labels of collect hook 'labels' returned ''; it must return a list",
+    ):
+        hooks.call.labels(item="x")
+
+
+@pytest.mark.parametrize("tier", ["interpreted", "compiled"])
+def test_a_runaway_recursion_never_ends_as_an_allowed_dispatch(tier: str) -> None:
+    """Each level ignores what the nested dispatch said; the RecursionError must still reach the caller."""
+    hooks = HookManager()
+    hooks.add_spec("h", ["x"], kind="intercept")  # the veto policy
+
+    def handler(context: Any) -> None:
+        hooks.dispatch("h", {"x": context["x"]})
+
+    if tier == "compiled":
+        hooks.register("h", lambda context: None, name="quiet")
+        warm(hooks.hook("h"), x=1)
+        hooks.unregister("quiet")
+    hooks.register("h", handler)
+    with pytest.raises(RecursionError):
+        hooks.dispatch("h", {"x": 1})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 from collections.abc import Generator
 from typing import Any
@@ -407,3 +408,128 @@ def test_a_handler_registered_by_name_takes_only_ordering_options() -> None:
         TypeError, match=r"^register\(plugin\) takes no ordering options \(priority\); give them to @hookimpl"
     ):
         manager.register(object(), priority=1)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+
+
+# -- registration that would do nothing is an error, or does what was meant ---------------------------
+
+
+class TodoModule:
+    """A module of the todo application: it registers a bound method as a handler."""
+
+    def budget_check_hook(self, context: Any) -> None:
+        return None
+
+
+def test_a_bound_method_is_matched_by_its_object_and_function() -> None:
+    """``module.budget_check_hook`` makes a new bound method object each time; it is still the same handler."""
+    module = TodoModule()
+    manager = HookManager()
+    manager.add_spec("todos.before_complete_task", ["task_id"], kind="intercept")
+    manager.register("todos.before_complete_task", module.budget_check_hook)
+    assert manager.is_registered(module.budget_check_hook)
+    assert not manager.is_registered(TodoModule().budget_check_hook)
+    assert manager.unregister(module.budget_check_hook) == module.budget_check_hook
+    assert not manager.is_registered(module.budget_check_hook)
+
+
+def test_a_monitor_given_as_a_bound_method_can_be_removed() -> None:
+    seen: list[str] = []
+
+    class Audit:
+        def watch(self, event: Any) -> None:
+            seen.append(event.phase)
+
+    audit = Audit()
+    manager = HookManager(Specs)
+    manager.register(Plugin())
+    manager.add_monitor(audit.watch)
+    manager.remove_monitor(audit.watch)
+    manager.call.before_complete_task(task_id="t", owner_id="o", actor_id="a")
+    assert seen == []
+
+
+@hookimpl
+def other(x: int) -> int:
+    return x * 10
+
+
+def test_a_marked_function_registered_as_a_plugin_implements_its_hook() -> None:
+    manager = HookManager(Specs)
+    assert manager.register(other) == "other"
+    assert manager.call.other(x=2) == [20]
+
+
+def unmarked(x: int) -> int:
+    return x
+
+
+class Forgetful:
+    def other(self, x: int) -> int:  # not marked with @hookimpl
+        return x
+
+
+@pytest.mark.parametrize(
+    ("plugin", "name", "message"),
+    [
+        (5, "int", "plugin 'int' (5 of type int) has no hook implementations: mark the methods or functions"),
+        (None, "NoneType", "plugin 'NoneType' (None of type NoneType) has no hook implementations"),
+        (
+            unmarked,
+            "unmarked",
+            (
+                "plugin 'unmarked' (the function unmarked) has no hook implementations: mark it with @hookimpl to "
+                "implement the hook 'unmarked', or register it for a hook by name: register('hook.name', unmarked)"
+            ),
+        ),
+        (Forgetful(), "Forgetful", "has no hook implementations: mark its 'other' with @hookimpl"),
+    ],
+)
+def test_a_plugin_with_no_implementation_is_an_error(plugin: object, name: str, message: str) -> None:
+    manager = HookManager(Specs)
+    with pytest.raises(PluginValidationError, match=re.escape(message)) as caught:
+        manager.register(plugin)
+    assert caught.value.plugin == name
+    assert manager.plugins == {}
+
+
+def test_a_handler_whose_parameter_is_a_hook_parameter_is_refused_at_registration() -> None:
+    def hello(name: str) -> str:
+        return name.upper()
+
+    manager = HookManager()
+    manager.add_spec("greet", ["name"])
+    with pytest.raises(
+        PluginValidationError,
+        match=re.escape(
+            "plugin 'hello': hello for hook 'greet' takes 'name', a parameter of the hook, but a handler registered "
+            "by hook name receives one argument, the context mapping (def hello(context): ... context['name']); to "
+            "take the hook's parameters by name, mark the function with @hookimpl and register it as a plugin"
+        ),
+    ):
+        manager.register("greet", hello)
+
+
+def test_a_handler_annotated_as_a_scalar_is_refused_at_registration() -> None:
+    def shout(text: str) -> str:
+        return text.upper()
+
+    manager = HookManager()
+    manager.add_spec("greet", ["name"])
+    with pytest.raises(PluginValidationError, match="takes 'text' annotated 'str', but a handler"):
+        manager.register("greet", shout)
+
+
+def test_pending_implementations_are_listed_and_forgotten_when_unregistered() -> None:
+    manager = HookManager()
+    for index in range(100):
+
+        class Later:
+            @hookimpl(optional=True, specname=f"not_yet_{index}")
+            def impl(self) -> None: ...
+
+        manager.register(Later(), name=f"later{index}")
+    assert len(manager.pending) == 100
+    assert manager.pending["not_yet_7"] == ["later7"]
+    for index in range(100):
+        manager.unregister(f"later{index}")
+    assert dict(manager.pending) == {}

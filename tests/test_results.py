@@ -12,7 +12,9 @@ from hookwise import (
     Allow,
     CallRecord,
     DispatchResult,
+    HookErrorGroup,
     HookManager,
+    HookResultError,
     OperationVetoed,
     Patch,
     PatchConflict,
@@ -159,3 +161,64 @@ def test_import_hookwise_leaves_heavy_modules_for_later() -> None:
     env = {name: value for name, value in os.environ.items() if not name.startswith("COVERAGE")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.strip() == "[]"
+
+
+# -- messages stay bounded, whatever plugins return -------------------------------------------------
+
+
+def test_a_huge_veto_reason_never_becomes_a_huge_message() -> None:
+    reason = "x" * 10_000_000
+    result = DispatchResult("h", {}, vetoed=True, reason=reason, vetoed_by="p")
+    assert len(repr(result)) < 400
+    with pytest.raises(OperationVetoed) as caught:
+        result.raise_if_vetoed()
+    assert len(str(caught.value)) < 400
+    assert caught.value.reason == reason  # nothing is lost: the whole reason stays on the exception
+    assert str(caught.value).startswith("x" * 200 + "... (9999800 more characters) (vetoed by plugin 'p'")
+
+
+def test_nested_dispatch_results_as_veto_reasons_stay_small() -> None:
+    """A handler that vetoes with the result of a nested dispatch, twenty levels deep."""
+    hooks = HookManager()
+    hooks.add_spec("h", ["depth"], kind="intercept")
+
+    def handler(context: Any) -> Veto:
+        if context["depth"] == 0:
+            return Veto("base 'reason' with \\ a backslash")
+        inner = hooks.dispatch("h", {"depth": context["depth"] - 1})
+        return Veto(f"inner: {inner!r} / {inner}")
+
+    hooks.register("h", handler)
+    result = hooks.dispatch("h", {"depth": 20})
+    assert result.vetoed
+    assert result.reason is not None
+    assert len(result.reason) < 1000
+
+
+def test_a_bad_answer_is_named_briefly_in_the_error() -> None:
+    hooks = HookManager()
+    hooks.add_spec("h", [], kind="intercept", policy="raise")
+    hooks.register("h", lambda context: "y" * 1_000_000, name="talker")
+    with pytest.raises(HookResultError) as caught:
+        hooks.dispatch("h", {})
+    assert len(str(caught.value)) < 600
+    assert "returned 'yyyy" in str(caught.value)
+
+
+def test_values_whose_repr_raises_do_not_break_messages() -> None:
+    class Hostile:
+        def __repr__(self) -> str:
+            raise ValueError("no repr for you")
+
+    assert repr(Patch({"k": Hostile()})) == "Patch(<dict object; its repr raised ValueError>)"
+    assert repr(PluginResult("p", Hostile())) == "PluginResult('p', <Hostile object; its repr raised ValueError>)"
+
+
+def test_an_error_group_split_keeps_the_plugins_of_what_it_keeps() -> None:
+    value, key = ValueError("a"), KeyError("b")
+    group = HookErrorGroup("2 implementations failed", [value, key], hook="h", plugins=["one", "two"])
+    matched, rest = group.split(KeyError)
+    assert isinstance(matched, HookErrorGroup)
+    assert isinstance(rest, HookErrorGroup)
+    assert (matched.plugins, rest.plugins) == (("two",), ("one",))
+    assert (matched.hook, rest.hook) == ("h", "h")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hookwise import HookManager, HookSpec, SpecError, hookspec
@@ -165,3 +167,15 @@ def test_add_specs_returns_the_typed_relay() -> None:
 
 def test_hookspec_on_an_instance_reads_the_declaring_function() -> None:
     assert Specs().first_it(1) is None
+
+
+def test_a_parameter_name_python_would_read_differently_is_refused() -> None:
+    """Python reads identifiers in NFKC form: 'ﬁle' (a ligature) is 'file' in code that names it."""
+    with pytest.raises(
+        SpecError,
+        match=re.escape(
+            "hook 'h': parameter name 'ﬁle' is not in the form Python reads names in (NFKC: 'file'); "
+            "Python code naming it means 'file': declare 'file'"
+        ),
+    ):
+        HookManager().add_spec("h", ["ﬁle"])

@@ -108,7 +108,7 @@ def test_budget_vetoes(hookwise_manager, hookwise_recorder):
 
 
 def test_recorder_stops_after_the_test(hookwise_recorder):
-    assert hookwise_recorder.calls == []
+    assert list(hookwise_recorder.calls) == []
 """
 
 

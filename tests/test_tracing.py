@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
+import weakref
 from typing import Any
 
 from hookwise import HookManager, HookStats, Patch, TraceEvent, TraceRecorder, Veto, hookimpl, hookspec
@@ -66,6 +68,8 @@ def test_monitors_see_every_call_and_implementation_with_arguments_outcome_and_d
     assert impl_end.result == Patch({"title": "x"})
     assert impl_end.duration is not None
     assert impl_end.duration >= 0
+    assert end.duration is not None
+    assert end.duration >= impl_end.duration
     assert end.result.patches == {"title": "x"}
     assert {e.call_id for e in events} == {start.call_id}
     assert {e.kind for e in events} == {"intercept"}
@@ -78,7 +82,7 @@ def test_the_recorder_nests_calls_made_inside_implementations() -> None:
     (call,) = recorder.calls
     assert (call.hook, call.outcome, [i.plugin for i in call.impls]) == ("before_save", "vetoed", ["Tagger", "Guard"])
     (nested,) = call.children
-    assert (nested.hook, nested.arguments, nested.result) == ("labels", {"title": "report"}, ["work"])
+    assert (nested.hook, nested.arguments, nested.result) == ("labels", {"title": "'report'"}, "['work']")
     lines = recorder.format().splitlines()
     assert lines[0].startswith("before_save(title=' report ') ")
     assert lines[0].endswith("vetoed by 'Guard': no work on weekends")
@@ -191,13 +195,13 @@ def test_clearing_a_recorder() -> None:
     hooks, recorder = traced()
     hooks.call.labels(title="x")
     recorder.clear()
-    assert (recorder.calls, recorder.events, recorder.format(), recorder.origin) == ([], [], "", 0.0)
+    assert (list(recorder.calls), recorder.format(), recorder.origin) == ([], "", 0.0)
 
 
 def test_implementation_events_of_unmonitored_calls_are_ignored() -> None:
     recorder = TraceRecorder()
     recorder(TraceEvent("impl_start", "h", "p", 99))
-    assert recorder.calls == []
+    assert list(recorder.calls) == []
 
 
 def test_monitors_receive_events_in_a_thread_safe_manager_after_registration_changes() -> None:
@@ -207,3 +211,88 @@ def test_monitors_receive_events_in_a_thread_safe_manager_after_registration_cha
     hooks.register(Tagger())  # registered after the monitor: still monitored
     hooks.call.labels(title="x")
     assert [e.plugin for e in events if e.phase == "impl_end"] == ["Tagger"]
+
+
+# -- bounded, and safe with any value ----------------------------------------------------------------
+
+
+def test_the_recorder_keeps_the_most_recent_calls_nested_ones_counted() -> None:
+    hooks = HookManager(Specs)
+    hooks.register(Tagger())
+    hooks.register(Guard(hooks))
+    recorder = TraceRecorder(max_calls=5)
+    hooks.add_monitor(recorder)
+    for index in range(6):  # each call is two spans: before_save, and labels inside it
+        hooks.call.before_save(title=f"t{index}")
+    assert [call.arguments["title"] for call in recorder.calls] == ["'t4'", "'t5'"]
+    assert recorder.dropped == 8
+    assert recorder.format().splitlines()[0] == "(8 earlier calls dropped: the recorder keeps 5)"
+    assert json.loads(recorder.to_json())["dropped"] == 8
+
+
+def test_the_recorder_summarises_arguments_when_the_call_happens() -> None:
+    hooks = HookManager(Specs)
+    hooks.register(Tagger())
+    recorder = TraceRecorder()
+    hooks.add_monitor(recorder)
+    tags = ["a"]
+    hooks.hook("labels")(title=tags)
+    tags.append("changed later")
+    assert recorder.calls[0].arguments == {"title": "['a']"}
+
+
+def test_the_recorder_keeps_nothing_alive() -> None:
+    class Payload:
+        pass
+
+    hooks = HookManager(Specs)
+    hooks.register(Tagger())
+    recorder = TraceRecorder()
+    hooks.add_monitor(recorder)
+    payload = Payload()
+    alive = weakref.ref(payload)
+    hooks.hook("labels")(title=payload)
+    del payload
+    gc.collect()
+    assert alive() is None
+    assert recorder.calls[0].arguments["title"].startswith("<tests.test_tracing")
+
+
+class Hostile:
+    def __repr__(self) -> str:
+        raise ValueError("no repr")
+
+    def __str__(self) -> str:
+        raise ValueError("no str")
+
+
+def test_export_never_fails_on_hostile_values() -> None:
+    hooks = HookManager()
+    hooks.add_spec("h", ["x"], kind="intercept")
+    hooks.register("h", lambda context: Veto(Hostile()), name="vetoer")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    recorder = TraceRecorder()
+    hooks.add_monitor(recorder)
+    hooks.hook("h")(x=Hostile())
+    text, data, page = recorder.format(), json.loads(recorder.to_json()), recorder.to_html()
+    assert text.startswith("h(x=<Hostile object; its repr rais")
+    assert data["calls"][0]["arguments"] == {"x": "<Hostile object; its repr raised ValueError>"}
+    assert data["calls"][0]["reason"] == "<Hostile object; its str raised ValueError>"
+    assert "vetoer" in page
+
+
+def test_text_output_escapes_control_characters() -> None:
+    """A plugin name or a reason cannot forge log lines or move the cursor."""
+    hooks = HookManager()
+    hooks.add_spec("h", [], kind="intercept")
+    forged = "evil\nINFO all good\x1b[2K"
+    hooks.register("h", lambda context: Veto(forged), name=forged)
+    recorder, stats = TraceRecorder(), HookStats()
+    hooks.add_monitor(recorder)
+    hooks.add_monitor(stats)
+    hooks.hook("h")()
+    text = recorder.format()
+    assert len(text.splitlines()) == 2
+    assert "evil\\nINFO all good\\x1b[2K" in text
+    assert "\x1b" not in text
+    assert "\x1b" not in stats.format()
+    assert len(stats.format().splitlines()) == 3

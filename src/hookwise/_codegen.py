@@ -236,6 +236,10 @@ def _wrapped_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
     generator wrappers (in async callers) are finished by ``aunwind``.
     """
     wrappers = plan.wrappers
+    kind = plan.spec.kind
+    check = None  # the inline test of what a wrapper left (Outcomes.checked says what is wrong)
+    if plan.dialect.checks_outcomes and kind in ("intercept", "collect"):
+        check = "_hw_res.__class__ is not _hw_DR" if kind == "intercept" else "_hw_res.__class__ is not list"
     out.emit("_hw_res = _hw_err = _hw_x = None")
     out.emit(" = ".join(f"_hw_g{index}" for index in range(len(wrappers))) + " = None")
     out.emit("try:")
@@ -261,6 +265,9 @@ def _wrapped_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
             out.emit(f"        {generator}.send(_hw_res)")
             out.emit("    except StopIteration as _hw_stop:")
             out.emit("        _hw_res = _hw_stop.value")
+            if check is not None:
+                out.emit(f"        if {check}:")
+                out.emit(f"            _hw_res, _hw_err = None, _hw_o.checked({index}, _hw_res)")
             out.emit("    except BaseException as _hw_e:")
             out.emit(f"        _hw_res, _hw_err = None, _hw_o.teardown_raised({index}, _hw_e)")
             out.emit("    else:")
@@ -269,7 +276,7 @@ def _wrapped_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
             out.emit(f"    _hw_res, _hw_err = _hw_o.unwind({index}, {generator}, None, _hw_err)")
         out.depth -= 1
     out.emit("if _hw_err is not None:")
-    out.emit("    raise _hw_err")
+    out.emit(f"    return _hw_o.unwound(_hw_err, {_args_dict(plan)})")
     out.emit("return _hw_res")
 
 

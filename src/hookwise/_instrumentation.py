@@ -29,6 +29,7 @@ from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Final, final
 
 from hookwise._guardrails import frozen, over_budget, reentered, warn_outside
+from hookwise._text import told
 from hookwise._tracing import TraceEvent
 from hookwise.exceptions import BudgetExceededError, MonitorWarning
 
@@ -58,7 +59,7 @@ class CallFrame:
         failures: what monitors raised during the call, reported when it ends.
     """
 
-    __slots__ = ("arguments", "call_id", "failures", "hook", "open", "parent_id", "plugin", "token")
+    __slots__ = ("arguments", "call_id", "failures", "hook", "open", "parent_id", "plugin", "started", "token")
 
     def __init__(self, hook: str, call_id: int, parent_id: int | None, arguments: Mapping[str, Any] | None) -> None:
         self.hook = hook
@@ -69,6 +70,7 @@ class CallFrame:
         self.open: HookImpl | None = None
         self.failures: list[tuple[Monitor, TraceEvent, Exception]] | None = None
         self.token: Token[tuple[CallFrame, ...]] | None = None
+        self.started = 0.0
 
     def __repr__(self) -> str:
         return f"{self.hook} ({self.plugin})" if self.plugin else self.hook
@@ -187,6 +189,7 @@ class Instrumentation:
                 reentered(self.spec, [running.hook for running in stack], self.max_depth)
         frame = CallFrame(name, next(_call_ids), stack[-1].call_id if stack else None, arguments)
         frame.token = _STACK.set((*stack, frame))
+        frame.started = self.clock()
         if self.monitors:
             event = TraceEvent(
                 "call_start",
@@ -209,7 +212,14 @@ class Instrumentation:
         frame.token = None
         if self.monitors:
             event = TraceEvent(
-                "call_end", frame.hook, None, frame.call_id, result=result, error=error, kind=self.spec.kind
+                "call_end",
+                frame.hook,
+                None,
+                frame.call_id,
+                result=result,
+                error=error,
+                duration=self.clock() - frame.started,
+                kind=self.spec.kind,
             )
             self._emit(frame, event)
         if frame.failures:
@@ -306,7 +316,7 @@ class Instrumentation:
             name = getattr(monitor, "__qualname__", None) or type(monitor).__qualname__
             during = f" (plugin {event.plugin!r})" if event.plugin else ""
             msg = (
-                f"monitor {name} raised {type(error).__name__}: {error} at {event.phase} of hook "
+                f"monitor {name} raised {type(error).__name__}: {told(error)} at {event.phase} of hook "
                 f"{event.hook!r}{during}; the call went on without it"
             )
             warn_outside(MonitorWarning(msg, monitor=monitor, hook=event.hook, phase=event.phase, error=error))

@@ -236,7 +236,7 @@ def _wrapped(
     for index in reversed(range(len(started))):
         result, error = outcomes.unwind(index, started[index], result, error)
     if error is not None:
-        raise error
+        return outcomes.unwound(error, dict(args))
     return result
 
 
@@ -270,7 +270,7 @@ async def _awrapped(
         else:
             result, error = outcomes.unwind(index, started[index], result, error)
     if error is not None:
-        raise error
+        return outcomes.unwound(error, dict(args))
     return result
 
 

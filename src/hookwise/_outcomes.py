@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import types
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, final
+from typing import TYPE_CHECKING, Any, NoReturn, cast, final
 
 from hookwise._impl import HookImpl
 from hookwise._results import DispatchResult, Patch, PatchConflict, PluginResult, Veto
+from hookwise._text import shown, told
 from hookwise.exceptions import HookCallError, HookErrorGroup, HookResultError, ReentrancyError
 
 if TYPE_CHECKING:
@@ -130,16 +131,20 @@ class Outcomes:
         frame: CallFrame | None = None,
         started: float | None = None,
     ) -> DispatchResult:
-        """The ``veto`` policy: implementation ``index``'s exception becomes its veto."""
+        """The ``veto`` policy: implementation ``index``'s exception becomes its veto.
+
+        A ``RecursionError`` (``ReentrancyError`` too) is not a plugin's objection but a
+        broken call stack: it propagates, so a runaway recursion never ends as an answer.
+        """
         self.raised(index, error, frame, started)
-        if index < 0 or not isinstance(error, Exception):
+        if index < 0 or not isinstance(error, Exception) or isinstance(error, RecursionError):
             raise error
         impl = self.impls[index]
         if state is None:
             state = InterceptState(self.spec.name, args)
         state.vetoed = True
         state.vetoed_by = impl.plugin_name
-        state.reason = f"plugin {impl.plugin_name!r} raised {type(error).__name__}: {error}"
+        state.reason = f"plugin {impl.plugin_name!r} raised {type(error).__name__}: {told(error)}"
         return state.result(error)
 
     def isolate(
@@ -150,9 +155,9 @@ class Outcomes:
         frame: CallFrame | None = None,
         started: float | None = None,
     ) -> list[tuple[int, Exception]]:
-        """The ``isolate`` policy: remember the failure; the call goes on."""
+        """The ``isolate`` policy: remember the failure; the call goes on (a ``RecursionError`` propagates)."""
         self.raised(index, error, frame, started)
-        if not isinstance(error, Exception):
+        if not isinstance(error, Exception) or isinstance(error, RecursionError):
             raise error
         if errors is None:
             errors = []
@@ -187,7 +192,7 @@ class Outcomes:
             self._patch(state, impl, response)
         else:
             msg = (
-                f"plugin {impl.plugin_name!r}: {impl.qualname} returned {response!r} from intercept hook "
+                f"plugin {impl.plugin_name!r}: {impl.qualname} returned {shown(response)} from intercept hook "
                 f"{self.spec.name!r}; intercept handlers return None, Allow(), Veto(reason) or Patch(mapping)"
             )
             raise HookResultError(msg, plugin=impl.plugin_name, hook=self.spec.name)
@@ -196,7 +201,7 @@ class Outcomes:
     def _patch(self, state: InterceptState, impl: HookImpl, patch: Patch) -> None:
         unknown = [key for key in patch.data if key not in state.args]
         if unknown:
-            names = ", ".join(repr(k) for k in unknown)
+            names = ", ".join(shown(k, 60) for k in unknown)
             msg = (
                 f"plugin {impl.plugin_name!r}: {impl.qualname} patched {names}, which "
                 f"{'is not a parameter' if len(unknown) == 1 else 'are not parameters'} of hook "
@@ -227,7 +232,7 @@ class Outcomes:
             what = "vetoed" if value.__class__ is Veto else "patched"
             msg = (
                 f"plugin {impl.plugin_name!r}: {impl.qualname} {what} after-hook {self.spec.name!r} "
-                f"(returned {value!r}); observe hooks run after the operation and cannot veto or patch it"
+                f"(returned {shown(value)}); observe hooks run after the operation and cannot veto or patch it"
             )
             raise HookResultError(msg, plugin=impl.plugin_name, hook=self.spec.name)
 
@@ -239,6 +244,45 @@ class Outcomes:
             return build(wrapper, generator, problem)
         msg = f"plugin {wrapper.plugin_name!r}: wrapper {wrapper.qualname} of hook {self.spec.name!r} {problem}"
         return HookResultError(msg, plugin=wrapper.plugin_name, hook=self.spec.name)
+
+    def checked(self, index: int, outcome: Any) -> BaseException | None:
+        """What wrapper ``index`` left, if it is not what the hook's kind returns (a wrapper that forgot
+        ``return result`` must not make a veto disappear): the error, else None."""
+        kind = self.spec.kind
+        if kind == "intercept" and outcome.__class__ is not DispatchResult:
+            expected = "the DispatchResult its yield received (or another one)"
+        elif kind == "collect" and not isinstance(outcome, list):
+            expected = "a list (the one its yield received, or another)"
+        else:
+            return None
+        wrapper = self.wrappers[index]
+        msg = (
+            f"plugin {wrapper.plugin_name!r}: wrapper {wrapper.qualname} of {kind} hook {self.spec.name!r} returned "
+            f"{shown(outcome)}; it must return {expected}: did it forget `return result`?"
+        )
+        return HookResultError(msg, plugin=wrapper.plugin_name, hook=self.spec.name)
+
+    def unwound(self, error: BaseException, args: dict[str, Any]) -> Any:
+        """The wrappers are finished and ``error`` is left: a wrapper's fault goes through the error policy.
+
+        A wrapper that did not yield, yielded twice or left the wrong outcome
+        vetoes under the ``veto`` policy and is reported with the others under
+        ``isolate``; any other error propagates.
+        """
+        __tracebackhide__ = True
+        faulty = isinstance(error, HookResultError) and any(w.plugin_name == error.plugin for w in self.wrappers)
+        policy = self.spec.policy
+        if faulty and policy == "veto":
+            state = InterceptState(self.spec.name, args)
+            state.vetoed = True
+            state.vetoed_by = cast("HookResultError", error).plugin
+            state.reason = told(error)
+            return state.result(error)
+        if faulty and policy == "isolate":
+            plugin = cast("HookResultError", error).plugin
+            msg = f"wrapper of plugin {plugin!r} of hook {self.spec.name!r} failed"
+            raise HookErrorGroup(msg, [cast("HookResultError", error)], hook=self.spec.name, plugins=[plugin])
+        raise error
 
     def setup_failed(self, index: int, error: BaseException, generator: Any) -> BaseException:
         """Setting up wrapper ``index`` failed (for -1: the calls inside the wrappers did): the error to unwind with."""
@@ -266,7 +310,7 @@ class Outcomes:
         try:
             generator.send(result)
         except StopIteration as stop:
-            return stop.value, None
+            return self._left(index, stop.value)
         except BaseException as raised:  # noqa: BLE001 - it becomes the outcome the next wrapper sees
             return None, self.teardown_raised(index, raised)
         return None, self.yielded_twice(index, generator)
@@ -275,7 +319,7 @@ class Outcomes:
         try:
             generator.throw(error)
         except StopIteration as stop:
-            return stop.value, None
+            return self._left(index, stop.value)
         except BaseException as raised:  # noqa: BLE001 - it becomes the outcome the next wrapper sees
             if isinstance(error, StopIteration) and isinstance(raised, RuntimeError) and raised.__cause__ is error:
                 # PEP 479 turned the StopIteration thrown in into a RuntimeError: keep the original.
@@ -284,18 +328,23 @@ class Outcomes:
             return None, raised if raised is error else self.teardown_raised(index, raised)
         return None, self.yielded_twice(index, generator)
 
+    def _left(self, index: int, outcome: Any) -> tuple[Any, Any]:
+        """Wrapper ``index`` finished and left ``outcome``: it, or the error for the wrong kind of outcome."""
+        bad = self.checked(index, outcome) if self.plan.dialect.checks_outcomes else None
+        return (outcome, None) if bad is None else (None, bad)
+
     async def aunwind(self, index: int, generator: Any, result: Any, error: BaseException | None) -> tuple[Any, Any]:
         """Finish async generator wrapper ``index``: a second ``yield value`` replaces the outcome."""
         try:
             replacement = await (generator.asend(result) if error is None else generator.athrow(error))
         except StopAsyncIteration:
-            return (result, None) if error is None else (None, None)
+            return self._left(index, result) if error is None else (None, None)
         except BaseException as raised:  # noqa: BLE001 - it becomes the outcome the next wrapper sees
             return None, raised if raised is error else self.teardown_raised(index, raised)
         try:
             await generator.asend(None)
         except StopAsyncIteration:
-            return replacement, None
+            return self._left(index, replacement)
         await generator.aclose()
         return None, self._wrapper_error(
             index, generator, "yielded three times; an async wrapper yields once, and once more to replace the outcome"

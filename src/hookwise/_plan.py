@@ -34,9 +34,12 @@ class Dialect:
         notes: an implementation's exception gets a note naming its plugin and hook.
         wrapper_error: builds the error for a misbehaving wrapper; ``None``
             for hookwise's ``HookResultError``.
+        checks_outcomes: what a wrapper of an intercept or collect hook leaves
+            must be a ``DispatchResult`` or a list, and a wrapper's fault goes
+            through the hook's error policy (hookwise's rule; pluggy has none).
     """
 
-    __slots__ = ("accepts_unknown", "name", "notes", "wrapper_error")
+    __slots__ = ("accepts_unknown", "checks_outcomes", "name", "notes", "wrapper_error")
 
     def __init__(
         self,
@@ -45,11 +48,13 @@ class Dialect:
         accepts_unknown: bool = False,
         notes: bool = True,
         wrapper_error: WrapperError | None = None,
+        checks_outcomes: bool = True,
     ) -> None:
         self.name = name
         self.accepts_unknown = accepts_unknown
         self.notes = notes
         self.wrapper_error = wrapper_error
+        self.checks_outcomes = checks_outcomes
 
     def __repr__(self) -> str:
         return f"<Dialect {self.name}>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Collection
-from typing import Any, cast, final
+from typing import Any, final
 
 from hookwise._impl import ArgumentStyle, HookImpl, ImplOptions, impl_options
 from hookwise._text import shown

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final, Generic, NoReturn, TypeAlias, TypeVar, final
 
+from hookwise._text import shown
 from hookwise.exceptions import OperationVetoed
 
 T = TypeVar("T")
@@ -48,7 +49,7 @@ class Veto:
         self.reason = reason
 
     def __repr__(self) -> str:
-        return f"Veto({self.reason!r})"
+        return f"Veto({shown(self.reason)})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Veto) and other.reason == self.reason
@@ -72,7 +73,7 @@ class Patch:
         self.data: Mapping[str, Any] = dict(data)
 
     def __repr__(self) -> str:
-        return f"Patch({dict(self.data)!r})"
+        return f"Patch({shown(dict(self.data))})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Patch) and dict(other.data) == dict(self.data)
@@ -104,8 +105,8 @@ class PatchConflict:
 
     def __repr__(self) -> str:
         return (
-            f"PatchConflict({self.key!r}: {self.earlier_plugin!r} set {self.earlier_value!r}, "
-            f"then {self.later_plugin!r} set {self.later_value!r})"
+            f"PatchConflict({self.key!r}: {self.earlier_plugin!r} set {shown(self.earlier_value)}, "
+            f"then {self.later_plugin!r} set {shown(self.later_value)})"
         )
 
     def __eq__(self, other: object) -> bool:
@@ -195,8 +196,8 @@ class DispatchResult:
 
     def __repr__(self) -> str:
         if self.vetoed:
-            return f"DispatchResult({self.hook!r}, vetoed by {self.vetoed_by!r}: {self.reason!r})"
-        return f"DispatchResult({self.hook!r}, allowed, patches={dict(self.patches)!r})"
+            return f"DispatchResult({self.hook!r}, vetoed by {self.vetoed_by!r}: {shown(self.reason)})"
+        return f"DispatchResult({self.hook!r}, allowed, patches={shown(dict(self.patches))})"
 
 
 @final
@@ -215,7 +216,7 @@ class PluginResult(Generic[T]):
         self.value = value
 
     def __repr__(self) -> str:
-        return f"PluginResult({self.plugin!r}, {self.value!r})"
+        return f"PluginResult({self.plugin!r}, {shown(self.value)})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PluginResult):
@@ -248,4 +249,4 @@ class CallRecord(Generic[T]):
         return {r.plugin: r.value for r in self.results}
 
     def __repr__(self) -> str:
-        return f"CallRecord(result={self.result!r}, results={self.results!r})"
+        return f"CallRecord(result={shown(self.result)}, results={shown(self.results)})"

@@ -41,7 +41,7 @@ def shown(value: object, limit: int = LIMIT) -> str:
     try:
         text = repr(value)
     except Exception as error:  # noqa: BLE001 - a hostile repr must not break a message
-        text = f"<{type(value).__qualname__} object; its repr raised {type(error).__name__}>"
+        text = f"<{type(value).__name__} object; its repr raised {type(error).__name__}>"
     return cut(text, limit)
 
 
@@ -52,7 +52,7 @@ def told(value: object, limit: int = LIMIT) -> str:
     try:
         text = str(value)
     except Exception as error:  # noqa: BLE001 - a hostile str must not break a message
-        text = f"<{type(value).__qualname__} object; its str raised {type(error).__name__}>"
+        text = f"<{type(value).__name__} object; its str raised {type(error).__name__}>"
     return cut(text, limit)
 
 

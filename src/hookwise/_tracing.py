@@ -10,10 +10,12 @@ counts calls and time per hook and per plugin.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, TypeAlias, final
 
 from hookwise._results import Allow, DispatchResult, Patch, Veto
+from hookwise._text import cut, printable, shown, told
 
 _now = time.perf_counter
 
@@ -99,27 +101,54 @@ def outcome_of(result: Any, error: BaseException | None) -> str:
     return "returned"
 
 
-def _brief(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def _failure(error: BaseException) -> str:
+    return f"{type(error).__name__}: {told(error, 120)}"
+
+
+def _detail(result: Any, error: BaseException | None) -> str:
+    """What a text line says after the outcome: the error, the veto, the patch, the value."""
+    if error is not None:
+        return f": {_failure(error)}"
+    if isinstance(result, Veto):
+        return f": {told(result.reason, 120)}"
+    if isinstance(result, Patch):
+        return f": {shown(dict(result.data), 120)}"
+    if isinstance(result, DispatchResult):
+        return f" by {shown(result.vetoed_by, 60)}: {told(result.reason, 120)}" if result.vetoed else ""
+    return f" {shown(result, 40)}" if result is not None and not isinstance(result, Allow) else ""
 
 
 @final
 class ImplSpan:
-    """One implementation's run inside a recorded call."""
+    """One implementation's run inside a recorded call, as it was when it ended.
 
-    __slots__ = ("duration", "error", "plugin", "result", "start")
+    Attributes:
+        plugin: the plugin.
+        start: ``time.perf_counter()`` when it started.
+        duration: seconds it took, or ``None`` while it runs.
+        outcome: ``returned``, ``allowed``, ``patched``, ``vetoed``, ``raised`` (or ``running``).
+        result: a summary of what it returned (a bounded ``repr``), or ``None``.
+        error: ``"Type: message"`` of what it raised, or ``None``.
+    """
+
+    __slots__ = ("detail", "duration", "error", "outcome", "plugin", "result", "start")
 
     def __init__(self, plugin: str, start: float) -> None:
         self.plugin = plugin
         self.start = start
         self.duration: float | None = None
-        self.result: Any = None
-        self.error: BaseException | None = None
+        self.outcome = "running"
+        self.result: str | None = None
+        self.error: str | None = None
+        self.detail = ""
 
-    @property
-    def outcome(self) -> str:
-        return outcome_of(self.result, self.error)
+    def ended(self, event: TraceEvent) -> None:
+        """Take the summary of an ``impl_end`` event."""
+        self.duration = event.duration
+        self.outcome = outcome_of(event.result, event.error)
+        self.result = None if event.result is None else shown(event.result, 60)
+        self.error = None if event.error is None else _failure(event.error)
+        self.detail = _detail(event.result, event.error)
 
     def as_dict(self, origin: float) -> dict[str, Any]:
         """JSON-ready data; times in milliseconds from ``origin``."""
@@ -128,43 +157,83 @@ class ImplSpan:
             "start_ms": round((self.start - origin) * 1000, 3),
             "duration_ms": None if self.duration is None else round(self.duration * 1000, 3),
             "outcome": self.outcome,
-            "result": _brief(self.result),
-            "error": None if self.error is None else f"{type(self.error).__name__}: {self.error}",
+            "result": self.result,
+            "error": self.error,
         }
 
 
 @final
 class CallSpan:
-    """One recorded hook call, with its implementations' spans and the calls made inside it."""
+    """One recorded hook call, with its implementations' spans and the calls made inside it.
+
+    It holds summaries taken when the call happened (bounded ``repr``\\ s), not the
+    arguments or results themselves: a later change to a mutable argument does not
+    change the trace, and the trace keeps nothing alive.
+
+    Attributes:
+        hook, call_id, parent_id: the call, and the call it ran inside.
+        start, duration: ``time.perf_counter()`` at its start; seconds it took (``None`` while it runs).
+        arguments: each argument's summary.
+        outcome, result, error: what it returned or raised, summarised.
+        vetoed_by, reason, patched: for intercept hooks, who vetoed and why, who patched what.
+        impls: the implementations' spans; children: calls made inside it.
+        values: the arguments themselves, only for recorders made with ``keep_values=True``.
+    """
 
     __slots__ = (
         "arguments",
         "call_id",
         "children",
+        "detail",
         "duration",
         "error",
         "hook",
         "impls",
+        "outcome",
         "parent_id",
+        "patched",
+        "reason",
         "result",
+        "root",
+        "size",
         "start",
+        "values",
+        "vetoed_by",
     )
 
-    def __init__(self, event: TraceEvent) -> None:
+    def __init__(self, event: TraceEvent, *, keep_values: bool = False) -> None:
         self.hook = event.hook
         self.call_id = event.call_id
         self.parent_id = event.parent_id
-        self.arguments = dict(event.arguments or {})
+        arguments = event.arguments or {}
+        self.arguments = {name: shown(value, 60) for name, value in arguments.items()}
+        self.values: dict[str, Any] | None = dict(arguments) if keep_values else None
         self.start = event.time
         self.duration: float | None = None
-        self.result: Any = None
-        self.error: BaseException | None = None
+        self.outcome = "running"
+        self.result: str | None = None
+        self.error: str | None = None
+        self.detail = ""
+        self.vetoed_by: str | None = None
+        self.reason: str | None = None
+        self.patched: dict[str, str] = {}
         self.impls: list[ImplSpan] = []
         self.children: list[CallSpan] = []
+        self.root: CallSpan = self
+        self.size = 1  # spans in this call's tree (for the root)
 
-    @property
-    def outcome(self) -> str:
-        return outcome_of(self.result, self.error)
+    def ended(self, event: TraceEvent) -> None:
+        """Take the summary of the ``call_end`` event."""
+        result = event.result
+        self.duration = event.duration
+        self.outcome = outcome_of(result, event.error)
+        self.result = None if result is None else shown(result, 60)
+        self.error = None if event.error is None else _failure(event.error)
+        self.detail = _detail(result, event.error)
+        if isinstance(result, DispatchResult):
+            self.vetoed_by = result.vetoed_by
+            self.reason = None if result.reason is None else told(result.reason)
+            self.patched = {str(key): plugin for key, plugin in result.patched_by.items()}
 
     def as_dict(self, origin: float) -> dict[str, Any]:
         """JSON-ready data; times in milliseconds from ``origin``."""
@@ -173,22 +242,33 @@ class CallSpan:
             "call_id": self.call_id,
             "start_ms": round((self.start - origin) * 1000, 3),
             "duration_ms": None if self.duration is None else round(self.duration * 1000, 3),
-            "arguments": {name: _brief(value) for name, value in self.arguments.items()},
+            "arguments": dict(self.arguments),
             "outcome": self.outcome,
             "implementations": [impl.as_dict(origin) for impl in self.impls],
             "calls": [child.as_dict(origin) for child in self.children],
         }
-        if isinstance(self.result, DispatchResult):
-            data["vetoed_by"] = self.result.vetoed_by
-            data["reason"] = self.result.reason
-            data["patched"] = dict(self.result.patched_by)
+        if self.vetoed_by is not None or self.patched or self.reason is not None:
+            data["vetoed_by"] = self.vetoed_by
+            data["reason"] = self.reason
+            data["patched"] = dict(self.patched)
         if self.error is not None:
-            data["error"] = f"{type(self.error).__name__}: {self.error}"
+            data["error"] = self.error
         return data
 
 
 class TraceRecorder:
-    """A monitor that keeps a trace of hook calls and shows it as text, JSON or an HTML timeline.
+    """A monitor that keeps a trace of recent hook calls and shows it as text, JSON or an HTML timeline.
+
+    It keeps the most recent ``max_calls`` calls, nested ones included (when a new
+    call would pass the bound, the oldest outermost calls are dropped), and
+    summaries rather than the values themselves: about 1 KB per call, so 10 MB at
+    the default bound. Export never fails on a value whose ``repr`` raises, and the
+    text form escapes control characters.
+
+    Args:
+        max_calls: how many calls to keep (10,000 by default).
+        keep_values: also keep each call's arguments themselves (``CallSpan.values``),
+            for assertions in tests.
 
     Example::
 
@@ -199,41 +279,63 @@ class TraceRecorder:
         Path("trace.html").write_text(recorder.to_html())
     """
 
-    def __init__(self) -> None:
-        self.events: list[TraceEvent] = []
-        self.calls: list[CallSpan] = []
-        """The outermost recorded calls, in order; calls made inside them are their ``children``."""
+    def __init__(self, max_calls: int = 10_000, *, keep_values: bool = False) -> None:
+        if max_calls < 1:
+            msg = f"max_calls must be at least 1, not {max_calls!r}"
+            raise ValueError(msg)
+        self.max_calls = max_calls
+        self.keep_values = keep_values
+        self.calls: deque[CallSpan] = deque()
+        """The outermost recorded calls, oldest first; calls made inside them are their ``children``."""
+        self.dropped = 0
+        """How many calls were dropped to stay within ``max_calls``."""
+        self._kept = 0
         self._open: dict[int, CallSpan] = {}
         self._impls: dict[tuple[int, str], ImplSpan] = {}
 
     def __call__(self, event: TraceEvent) -> None:
-        self.events.append(event)
         if event.phase == "call_start":
-            started = CallSpan(event)
-            self._open[event.call_id] = started
-            parent = self._open.get(event.parent_id) if event.parent_id is not None else None
-            (parent.children if parent is not None else self.calls).append(started)
+            self._started(event)
             return
         span = self._open.get(event.call_id)
         if span is None:  # an implementation event of a hook whose calls are not monitored here
             return
+        plugin = event.plugin or "?"
         if event.phase == "impl_start":
-            impl = ImplSpan(event.plugin or "?", event.time)
+            impl = ImplSpan(plugin, event.time)
             span.impls.append(impl)
-            self._impls[(event.call_id, impl.plugin)] = impl
+            self._impls[(event.call_id, plugin)] = impl
         elif event.phase == "impl_end":
-            impl = self._impls.pop((event.call_id, event.plugin or "?"))
-            impl.duration, impl.result, impl.error = event.duration, event.result, event.error
+            started = self._impls.pop((event.call_id, plugin), None)
+            if started is not None:
+                started.ended(event)
         else:
-            span.duration, span.result, span.error = event.duration, event.result, event.error
+            span.ended(event)
             del self._open[event.call_id]
+
+    def _started(self, event: TraceEvent) -> None:
+        span = CallSpan(event, keep_values=self.keep_values)
+        parent = self._open.get(event.parent_id) if event.parent_id is not None else None
+        if parent is not None:
+            parent.children.append(span)
+            span.root = parent.root
+            span.root.size += 1
+        else:
+            self.calls.append(span)
+        self._open[event.call_id] = span
+        self._kept += 1
+        while self._kept > self.max_calls and len(self.calls) > 1:
+            oldest = self.calls.popleft()
+            self._kept -= oldest.size
+            self.dropped += oldest.size
 
     def clear(self) -> None:
         """Forget everything recorded."""
-        self.events.clear()
         self.calls.clear()
         self._open.clear()
         self._impls.clear()
+        self._kept = 0
+        self.dropped = 0
 
     @property
     def origin(self) -> float:
@@ -242,7 +344,7 @@ class TraceRecorder:
 
     def as_dict(self) -> dict[str, Any]:
         """The trace as JSON-ready data: calls, nested, with their implementations."""
-        return {"calls": [call.as_dict(self.origin) for call in self.calls]}
+        return {"calls": [call.as_dict(self.origin) for call in self.calls], "dropped": self.dropped}
 
     def to_json(self) -> str:
         """The trace as a JSON document."""
@@ -251,22 +353,22 @@ class TraceRecorder:
         return json.dumps(self.as_dict(), indent=2)
 
     def format(self) -> str:
-        """The trace as an indented text tree, one line per call and per implementation."""
+        """The trace as an indented text tree, one line per call and per implementation (control characters escaped)."""
         lines: list[str] = []
 
         def render(call: CallSpan, depth: int) -> None:
             pad = "  " * depth
-            args = ", ".join(f"{k}={_brief(v, 30)}" for k, v in call.arguments.items())
-            lines.append(
-                f"{pad}{call.hook}({args}) {_ms(call.duration)} {call.outcome}{_detail(call.result, call.error)}"
-            )
+            args = ", ".join(f"{name}={cut(value, 30)}" for name, value in call.arguments.items())
+            lines.append(printable(f"{pad}{call.hook}({args}) {_ms(call.duration)} {call.outcome}{call.detail}"))
             lines.extend(
-                f"{pad}  - {impl.plugin} {_ms(impl.duration)} {impl.outcome}{_detail(impl.result, impl.error)}"
+                printable(f"{pad}  - {impl.plugin} {_ms(impl.duration)} {impl.outcome}{impl.detail}")
                 for impl in call.impls
             )
             for child in call.children:
                 render(child, depth + 1)
 
+        if self.dropped:
+            lines.append(f"({self.dropped} earlier calls dropped: the recorder keeps {self.max_calls})")
         for call in self.calls:
             render(call, 0)
         return "\n".join(lines)
@@ -280,18 +382,6 @@ class TraceRecorder:
 
 def _ms(duration: float | None) -> str:
     return "(running)" if duration is None else f"{duration * 1000:.2f} ms"
-
-
-def _detail(result: Any, error: BaseException | None) -> str:
-    if error is not None:
-        return f": {type(error).__name__}: {_brief(str(error), 70)[1:-1]}"
-    if isinstance(result, Veto):
-        return f": {result.reason}"
-    if isinstance(result, Patch):
-        return f": {dict(result.data)}"
-    if isinstance(result, DispatchResult):
-        return f" by {result.vetoed_by!r}: {result.reason}" if result.vetoed else ""
-    return f" {_brief(result, 40)}" if result is not None and not isinstance(result, Allow) else ""
 
 
 class HookStats:
@@ -317,13 +407,13 @@ class HookStats:
         row[2] += event.error is not None
 
     def format(self) -> str:
-        """A table: per hook, then per plugin within it: calls, total and mean time, errors."""
+        """A table: per hook, then per plugin within it: calls, total and mean time, errors (names escaped)."""
         lines = [f"{'hook / plugin':<48} {'calls':>7} {'total ms':>10} {'mean us':>9} {'errors':>6}"]
         for hook, (calls, total, errors) in sorted(self.hooks.items()):
-            lines.append(f"{hook:<48} {calls:>7.0f} {total * 1000:>10.3f} {total / calls * 1e6:>9.1f} {errors:>6.0f}")
+            name = printable(hook)
+            lines.append(f"{name:<48} {calls:>7.0f} {total * 1000:>10.3f} {total / calls * 1e6:>9.1f} {errors:>6.0f}")
             for (owner, plugin), (n, spent, failed) in sorted(self.plugins.items()):
                 if owner == hook:
-                    lines.append(
-                        f"  {plugin:<46} {n:>7.0f} {spent * 1000:>10.3f} {spent / n * 1e6:>9.1f} {failed:>6.0f}"
-                    )
+                    who = printable(plugin)
+                    lines.append(f"  {who:<46} {n:>7.0f} {spent * 1000:>10.3f} {spent / n * 1e6:>9.1f} {failed:>6.0f}")
         return "\n".join(lines)

@@ -260,10 +260,13 @@ class OperationVetoed(HookwiseError):
         self.hook = hook
 
     def __str__(self) -> str:
+        from hookwise._text import told
+
+        reason = told(self.reason)  # the whole reason stays in .reason
         if self.plugin is None:
-            return self.reason
+            return reason
         where = f" in hook {self.hook!r}" if self.hook else ""
-        return f"{self.reason} (vetoed by plugin {self.plugin!r}{where})"
+        return f"{reason} (vetoed by plugin {self.plugin!r}{where})"
 
 
 class HookErrorGroup(ExceptionGroup[Exception]):

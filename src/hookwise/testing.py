@@ -45,8 +45,12 @@ class CallRecorder(TraceRecorder):
     """A :class:`~hookwise.TraceRecorder` with assertions for tests.
 
     Attach it with :meth:`attach` (or ``manager.add_monitor(recorder)``); it
-    records every call of the hooks it watches, with each implementation's run.
+    records every call of the hooks it watches, with each implementation's run,
+    and keeps each call's arguments themselves, so assertions compare values.
     """
+
+    def __init__(self, max_calls: int = 10_000) -> None:
+        super().__init__(max_calls, keep_values=True)
 
     @classmethod
     def attach(cls, manager: HookManager[Any], hooks: Sequence[str] | None = None) -> CallRecorder:
@@ -57,7 +61,7 @@ class CallRecorder(TraceRecorder):
 
     def calls_of(self, hook: str) -> list[dict[str, Any]]:
         """The arguments of every recorded call of ``hook``, in order (nested calls included)."""
-        return [call.arguments for call in self._all_calls() if call.hook == hook]
+        return [dict(call.values or {}) for call in self._all_calls() if call.hook == hook]
 
     def plugins_called(self, hook: str, call: int = -1) -> list[str]:
         """The plugins whose implementations ran in one call of ``hook`` (the last by default), in order."""

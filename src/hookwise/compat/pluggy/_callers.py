@@ -46,7 +46,9 @@ def _wrapper_error(wrapper: EngineImpl, generator: Any, problem: str) -> BaseExc
     return wrapfail(generator, "has second yield" if problem.startswith("yielded twice") else problem)
 
 
-PLUGGY: Final = Dialect("pluggy", accepts_unknown=True, notes=False, wrapper_error=_wrapper_error)
+PLUGGY: Final = Dialect(
+    "pluggy", accepts_unknown=True, notes=False, wrapper_error=_wrapper_error, checks_outcomes=False
+)
 
 
 def run_old_style_hookwrapper(function: Callable[..., Any], hook_name: str, plugin_name: str) -> Callable[..., Any]:
