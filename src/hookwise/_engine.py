@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import bisect
 import os
-from _thread import allocate_lock
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
 
@@ -121,7 +120,6 @@ class HookEngine:
         "_binders",
         "_compiled",
         "_history",
-        "_history_lock",
         "_instrument",
         "_instrumentation",
         "_lock",
@@ -164,7 +162,6 @@ class HookEngine:
         self._binders: dict[bool, Callable[..., Any]] = {}
         self._instrumentation: tuple[int, Instrumentation | None] = (-1, None)
         self._history: History | None = [] if spec.historic else None
-        self._history_lock = allocate_lock()
         self._stubs = {shape: self._stub(shape) for shape in (SYNC, ASYNC)}
         self.function: Callable[..., Any] = self._stubs[SYNC]
         self.afunction: Callable[..., Any] = self._stubs[ASYNC]
@@ -191,7 +188,7 @@ class HookEngine:
     @property
     def history(self) -> History | None:
         """A historic hook's past calls (a copy), or ``None`` for other hooks."""
-        with self._history_lock:
+        with self._lock:
             return None if self._history is None else list(self._history)
 
     def source(self) -> str:
@@ -287,10 +284,7 @@ class HookEngine:
         self._compiled = set()
         self._install(SYNC, self._stubs[SYNC], self._version)
         self._install(ASYNC, self._stubs[ASYNC], self._version)
-        if self._history is None:
-            return []
-        with self._history_lock:
-            return list(self._history)
+        return [] if self._history is None else list(self._history)  # under the face's lock, as every change
 
     # -- calling ------------------------------------------------------------------------------------
     def provenance_function(self, *, is_async: bool) -> Callable[..., Any]:
@@ -302,14 +296,16 @@ class HookEngine:
     def call_historic(self, values: dict[str, Any], tag: object = None) -> Any:
         """Call a historic hook and remember the call, so that implementations added later get it too.
 
-        Recording the call and choosing the caller happen together, under the
-        history lock that :meth:`prepare`'s function also takes: a call made
-        while implementations are added reaches them exactly once, live or replayed.
+        Recording the call and choosing the caller (with the implementations it
+        calls) happen under the face's lock, as every change does: a call made
+        while implementations are added reaches them exactly once, live or
+        replayed. The implementations run after the lock is released.
         """
-        with self._history_lock:
+        __tracebackhide__ = True
+        with self._lock:
             assert self._history is not None  # noqa: S101 - only historic hooks have this entry
             self._history.append((values, tag))
-            function = self._tiers.get(SYNC) or self._stubs[SYNC]
+            function = self._tiers.get(SYNC) or self._prepare(SYNC)
         return function(**values)
 
     def replay(self, added: Sequence[HookImpl], history: History) -> list[tuple[Any, Any]]:
@@ -436,10 +432,10 @@ class HookEngine:
         async def ahistoric(*args: Any, **kwargs: Any) -> Any:
             __tracebackhide__ = True
             values, _ = self._binder(False)(*args, **kwargs)
-            with self._history_lock:
+            with self._lock:  # as call_historic
                 assert self._history is not None  # noqa: S101 - only historic hooks have this entry
                 self._history.append((values, None))
-                function = self._tiers.get(ASYNC) or self._stubs[ASYNC]
+                function = self._tiers.get(ASYNC) or self._prepare(ASYNC)
             return await function(**values)
 
         return ahistoric
