@@ -174,7 +174,7 @@ def test_a_class_in_settings_asks_for_an_instance() -> None:
 def test_kedros_order_auto_discovered_first_then_settings_last_first(
     make_distribution: MakeDistribution, order: RegistrationOrder
 ) -> None:
-    """Seed 002: plugin hooks run first; with HOOKS = (hook_a, hook_b), hook_b runs before hook_a."""
+    """As Kedro documents: plugin hooks run first; with HOOKS = (hook_a, hook_b), hook_b runs before hook_a."""
     install(make_distribution, "plugin-b", "plugin_b")
     install(make_distribution, "plugin-a", "plugin_a")
 

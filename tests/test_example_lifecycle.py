@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hookwise import LifecycleRunner
+from hookwise import LifecycleHookError, LifecycleRunner
 from hookwise.lifecycle import Field
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "lifecycle"
@@ -56,8 +56,8 @@ def test_a_stage_that_runs_without_its_prerequisite_fails(tmp_path: Path) -> Non
     shutil.copytree(EXAMPLES / "multistage", root)
     environ = {"HOOKWISE_HOOK_ENABLE_PREBUILD": "false"}
     with pytest.raises(
-        RuntimeError,
-        match="^Prebuild hook must run first\nhookwise: raised by implementation BuildHook.initialize of plugin .build.",
+        LifecycleHookError,
+        match=r"^hook 'build' raised in initialize \(version standard\): RuntimeError: Prebuild hook must run first",
     ):
         LifecycleRunner("hookwise", root, environ=environ).run("wheel")
 

@@ -137,7 +137,7 @@ def test_inspect_a_spec_class_with_the_plugins_of_an_entry_point_group(tmp_path:
 def test_bad_targets_are_clear_errors(tmp_path: Path) -> None:
     cases = {
         "host": "hookwise inspect: target 'host' must be module:attribute, such as myapp.hooks:manager",
-        "nohost:manager": "hookwise inspect: target 'nohost:manager': cannot import module 'nohost': No module named 'nohost'",
+        "nohost:manager": "hookwise inspect: target 'nohost:manager': cannot import module 'nohost': ModuleNotFoundError: No module named 'nohost'",
         "host:missing": "hookwise inspect: target 'host:missing': 'host' has no attribute 'missing'",
         "host:not_a_manager": "hookwise inspect: target 'host:not_a_manager' is 42 (type int), not a HookManager, a function returning one, or a spec class",
     }

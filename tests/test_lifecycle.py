@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from hookwise import BuildDataError, LifecycleConfigError, LifecycleHook, LifecycleRunner, TraceRecorder
+from hookwise import (
+    BuildDataError,
+    LifecycleConfigError,
+    LifecycleHook,
+    LifecycleHookError,
+    LifecycleRunner,
+    TraceRecorder,
+)
 from hookwise.lifecycle import Field
 from tests.conftest import MakeDistribution
 
@@ -225,7 +232,7 @@ def test_modes_come_from_the_environment(tmp_path: Path) -> None:
     assert runner(root, environ={"HOOKWISE_NO_HOOKS": "TRUE"}).run("wheel").calls == []
 
 
-def test_a_hook_that_raises_stops_the_run_with_a_note_naming_it(tmp_path: Path) -> None:
+def test_a_hook_that_raises_stops_the_run_with_an_error_naming_it(tmp_path: Path) -> None:
     failing = """
     from hookwise import LifecycleHook
 
@@ -234,11 +241,13 @@ def test_a_hook_that_raises_stops_the_run_with_a_note_naming_it(tmp_path: Path) 
             raise RuntimeError("Prebuild hook must run first")
     """
     root = project(tmp_path, '[tool.hookwise.hooks.build]\npath = "hooks/failing.py"\n', {"hooks/failing.py": failing})
-    with pytest.raises(RuntimeError, match="Prebuild hook must run first") as info:
+    with pytest.raises(LifecycleHookError) as info:
         runner(root).run("wheel")
-    assert info.value.__notes__ == [
-        "hookwise: raised by implementation Failing.initialize of plugin 'build' in hook 'initialize'"
-    ]
+    assert str(info.value) == (
+        "hook 'build' raised in initialize (version standard): RuntimeError: Prebuild hook must run first"
+    )
+    assert (info.value.hook, info.value.stage, info.value.version) == ("build", "initialize", "standard")
+    assert isinstance(info.value.__cause__, RuntimeError)  # the hook's own exception, whole
 
 
 def test_runs_can_be_traced_on_the_engine(tmp_path: Path) -> None:
@@ -670,7 +679,7 @@ def test_hook_classes_from_entry_points(tmp_path: Path, make_distribution: MakeD
     assert ep_runner.run("wheel", versions=["1.0"]).data["1.0"]["stamped"] == "1.0"
     with pytest.raises(
         LifecycleConfigError,
-        match=r"entry point x = not_a_hook:thing \[broken.lifecycle\] is not a LifecycleHook subclass",
+        match=r"entry point x = not_a_hook:thing \[broken.lifecycle\] from not-a-hook 1.0 is 1, not a LifecycleHook subclass",
     ):
         ep_runner.load_entry_points("broken.lifecycle")
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from hookwise._discovery import load_entry_points, naming_advice
 from hookwise._manager import HookManager
+from hookwise._text import shown, told
 from hookwise.exceptions import TargetError
 
 
@@ -32,8 +33,8 @@ def resolve_target(target: str, *, entry_points: str | None = None) -> HookManag
         sys.path.insert(0, cwd)
     try:
         obj: Any = importlib.import_module(module_name)
-    except ImportError as error:
-        msg = f"target {target!r}: cannot import module {module_name!r}: {error}"
+    except (Exception, SystemExit) as error:
+        msg = f"target {target!r}: cannot import module {module_name!r}: {type(error).__name__}: {told(error)}"
         raise TargetError(msg) from error
     for part in attribute.split("."):
         if not hasattr(obj, part):
@@ -41,14 +42,23 @@ def resolve_target(target: str, *, entry_points: str | None = None) -> HookManag
             raise TargetError(msg)
         obj = getattr(obj, part)
     candidate: object = obj
-    if isinstance(obj, type):
-        candidate = HookManager[Any](obj)
-    elif callable(obj) and not isinstance(obj, HookManager):
-        candidate = obj()
+    try:
+        if isinstance(obj, type):
+            candidate = HookManager[Any](obj)
+        elif callable(obj) and not isinstance(obj, HookManager):
+            candidate = obj()
+    except (Exception, SystemExit) as error:
+        what = "making a manager for" if isinstance(obj, type) else "calling"
+        called = cast("object", obj)
+        name: object = getattr(called, "__qualname__", None)
+        module: object = getattr(called, "__module__", "?")
+        shown_obj = f"{module}.{name}" if isinstance(name, str) else shown(called, 60)
+        msg = f"target {target!r}: {what} {shown_obj} raised {type(error).__name__}: {told(error)}"
+        raise TargetError(msg) from error
     manager = _as_manager(candidate)
     if manager is None:
         msg = (
-            f"target {target!r} is {candidate!r} (type {type(candidate).__name__}), not a HookManager, "
+            f"target {target!r} is {shown(candidate, 60)} (type {type(candidate).__name__}), not a HookManager, "
             "a function returning one, "
             "or a spec class"
         )

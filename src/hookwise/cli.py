@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hookwise.exceptions import CommandError, HookwiseError
+
 DEMO = Path("examples") / "todos" / "main.py"
 
 
@@ -32,6 +34,10 @@ def _find_demo() -> Path | None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    html = Path(args.html)
+    if not html.parent.is_dir():
+        msg = f"cannot write the timeline to {html}: {html.parent} is not a directory"
+        raise CommandError(msg)
     script = _find_demo()
     if script is None:
         print(
@@ -50,10 +56,29 @@ def _manager(args: argparse.Namespace) -> Any:
     return resolve_target(args.target, entry_points=args.entry_points)
 
 
-def _lifecycle(args: argparse.Namespace) -> Any:
+def _lifecycle(args: argparse.Namespace, target: str | None = None) -> Any:
+    """The runner of ``--project``, which must be a project's directory; ``target`` must be one it configures."""
     from hookwise.lifecycle import LifecycleRunner
 
-    return LifecycleRunner(args.app, args.project, env_prefix=args.env_prefix)
+    project = Path(args.project)
+    if not project.is_dir():
+        what = "is a file, not a directory" if project.exists() else "does not exist"
+        msg = f"--project {project} {what}; give the directory that holds the project's pyproject.toml"
+        raise CommandError(msg)
+    if not (project / "pyproject.toml").is_file():
+        msg = f"--project {project}: there is no pyproject.toml in it; give the directory of a project"
+        raise CommandError(msg)
+    runner = LifecycleRunner(args.app, project, env_prefix=args.env_prefix)
+    configured = runner.targets()
+    if target is not None and configured and target not in configured:
+        from hookwise._text import did_you_mean
+
+        msg = (
+            f"unknown target {target!r}{did_you_mean(target, configured)}: the project configures "
+            f"{', '.join(configured)} ([tool.{args.app}.targets.<name>])"
+        )
+        raise CommandError(msg)
+    return runner
 
 
 def _inspect(args: argparse.Namespace) -> int:
@@ -70,7 +95,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _inspect_project(args: argparse.Namespace) -> int:
-    runner = _lifecycle(args)
+    runner = _lifecycle(args, args.lifecycle_target)
     targets = [args.lifecycle_target] if args.lifecycle_target else runner.targets() or ["(any)"]
     plans = {target: [planned.as_dict() for planned in runner.plan(target)] for target in targets}
     if args.json:
@@ -89,7 +114,7 @@ def _inspect_project(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    runner = _lifecycle(args)
+    runner = _lifecycle(args, args.target)
     result = runner.run(
         args.target, versions=args.version or ["standard"], hooks_only=args.hooks_only or None, clean=args.clean
     )
@@ -155,13 +180,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (2 for usage errors and hookwise errors)."""
-    from hookwise.exceptions import HookwiseError
+    """Run the command line; return the exit code (2 for usage errors and hookwise errors).
 
+    An error is one line on stderr (one JSON object under ``--json``), never a
+    traceback, and never a success: a run that did not complete exits 2.
+    """
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except HookwiseError as error:
-        print(f"hookwise {args.command}: {error}", file=sys.stderr)
-        return 2
+    except (HookwiseError, OSError) as error:
+        return _failed(args, error)
     return code
+
+
+def _failed(args: argparse.Namespace, error: BaseException) -> int:
+    from hookwise._text import printable, told
+
+    if getattr(args, "json", False):
+        report = {"command": args.command, "error": type(error).__name__, "message": str(error)}
+        print(json.dumps(report), file=sys.stderr)
+    else:
+        print(printable(f"hookwise {args.command}: {told(error, 2000)}"), file=sys.stderr)
+    return 2

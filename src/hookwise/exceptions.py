@@ -15,6 +15,7 @@ __all__ = [
     "BudgetExceededError",
     "BudgetWarning",
     "BuildDataError",
+    "CommandError",
     "DisabledPluginWarning",
     "EntryPointError",
     "EntryPointWarning",
@@ -24,6 +25,7 @@ __all__ = [
     "HookwiseError",
     "HookwiseWarning",
     "LifecycleConfigError",
+    "LifecycleHookError",
     "MonitorWarning",
     "OperationVetoed",
     "OrderCycleError",
@@ -129,6 +131,24 @@ class LifecycleConfigError(HookwiseError, ValueError):
         self.hook = hook
 
 
+class LifecycleHookError(HookwiseError):
+    """A lifecycle hook's stage raised (or called ``sys.exit``); the run stopped there.
+
+    The hook's own exception is the ``__cause__``: nothing of it is lost.
+
+    Attributes:
+        hook: the hook that raised.
+        stage: ``"clean"``, ``"initialize"`` or ``"finalize"``.
+        version: the version being produced (versions joined by commas for ``clean``).
+    """
+
+    def __init__(self, message: str, *, hook: str, stage: str, version: str) -> None:
+        super().__init__(message)
+        self.hook = hook
+        self.stage = stage
+        self.version = version
+
+
 class BuildDataError(HookwiseError, TypeError):
     """A lifecycle hook left the shared data in a state its fields do not allow.
 
@@ -148,6 +168,11 @@ class BuildDataError(HookwiseError, TypeError):
 class TargetError(HookwiseError, LookupError):
     """A ``module:attribute`` target (of ``hookwise inspect`` or ``explain``) that cannot be imported, or
     names something that is not a manager, a function returning one, or a spec class."""
+
+
+class CommandError(HookwiseError):
+    """The ``hookwise`` command was given something it cannot work with: a project directory that does not
+    exist, an unknown target, a file it cannot write."""
 
 
 class HookCallError(HookwiseError, TypeError):

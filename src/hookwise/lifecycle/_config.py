@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, cast, final
 
+from hookwise._text import shown
 from hookwise.exceptions import LifecycleConfigError
 
 RESERVED_KEYS: Final = ("path", "enable-by-default", "dependencies")
@@ -188,10 +189,14 @@ class ProjectConfig:
             return cls(app, file, {}, {})
         try:
             document = tomllib.loads(file.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as error:
+            msg = f"{file}: not UTF-8 text (byte {error.start}: {error.reason}); TOML files are UTF-8"
+            raise LifecycleConfigError(msg, source=str(file)) from error
         except tomllib.TOMLDecodeError as error:
             msg = f"{file}: not valid TOML: {error}"
             raise LifecycleConfigError(msg, source=str(file)) from error
-        section = document.get("tool", {}).get(app, {})
+        tool = _table(document.get("tool", {}), f"{file}: [tool]", file)
+        section = _table(tool.get(app, {}), f"{file}: [tool.{app}]", file)
         global_hooks = _table(section.get("hooks", {}), f"{file}: [tool.{app}.hooks]", file)
         targets: dict[str, dict[str, Any]] = {}
         for target, table in _table(section.get("targets", {}), f"{file}: [tool.{app}.targets]", file).items():
@@ -214,9 +219,27 @@ class ProjectConfig:
                 configs[name] = HookConfig(name, "target", body, source)
         return list(configs.values())
 
+    def check_switches(self, prefix: str) -> None:
+        """Two hooks whose names differ only by ``-``, ``.`` or ``_`` would share one enable variable.
+
+        Raises:
+            LifecycleConfigError: naming both hooks and the variable.
+        """
+        seen: dict[str, str] = {}
+        names = [*self.global_hooks, *(name for hooks in self.targets.values() for name in hooks)]
+        for name in names:
+            variable = env_name(prefix, name)
+            other = seen.setdefault(variable, name)
+            if other != name:
+                msg = (
+                    f"{self.file}: hooks {other!r} and {name!r} would both be switched by {variable}; "
+                    "rename one so that each hook has a variable of its own"
+                )
+                raise LifecycleConfigError(msg, source=str(self.file), hook=name)
+
 
 def _table(value: object, where: str, file: Path) -> dict[str, Any]:
     if not isinstance(value, dict):
-        msg = f"{where} must be a table, not {value!r}"
+        msg = f"{where} must be a table, not {shown(value, 60)}"
         raise LifecycleConfigError(msg, source=str(file))
     return dict(value)  # pyright: ignore[reportUnknownArgumentType]

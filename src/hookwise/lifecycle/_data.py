@@ -16,9 +16,10 @@ and what was expected against what was found.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, NoReturn, cast, final
 
+from hookwise._text import cut, shown
 from hookwise.exceptions import BuildDataError
 
 RESERVED: Final = ("artifacts", "force_include", "build_hooks")
@@ -39,6 +40,35 @@ class Field:
         self.type = type
         self.default = default
         self.description = description
+
+
+_GONE: Final = object()
+_JSON_SCALARS: Final = (str, int, float, bool, type(None))
+
+
+def _not_json(value: object, name: str) -> str | None:
+    """Why a field a hook added is not JSON data (str, numbers, bools, None, lists and str-keyed dicts), or None."""
+    work: list[tuple[object, str, int]] = [(value, name, 0)]
+    while work:
+        item, path, depth = work.pop()
+        if isinstance(item, _JSON_SCALARS):
+            continue
+        if depth >= 64:
+            return f"nests deeper than 64 levels at {cut(path, 60)}"
+        if isinstance(item, list | tuple):
+            work.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(cast("Sequence[object]", item)))
+        elif isinstance(item, dict):
+            for key, child in cast("dict[object, object]", item).items():
+                if not isinstance(key, str):
+                    return f"holds the key {shown(key, 40)} at {cut(path, 60)}; keys of build data are str"
+                work.append((child, f"{path}[{key!r}]", depth + 1))
+        else:
+            return (
+                f"holds {shown(item, 60)} ({type(item).__name__}) at {cut(path, 60)}; fields hooks add hold JSON "
+                "data (str, int, float, bool, None, lists and str-keyed dicts), so that hosts and `hookwise run "
+                "--json` can read them"
+            )
+    return None
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -64,11 +94,29 @@ class Snapshot:
 class DataRules:
     """Creates each version's data and checks it after every hook."""
 
-    __slots__ = ("build_hooks", "fields")
+    __slots__ = ("build_hooks", "fields", "finished")
 
     def __init__(self, build_hooks: tuple[str, ...], fields: Mapping[str, Field]) -> None:
         self.build_hooks = build_hooks
         self.fields = dict(fields)
+        self.finished: list[tuple[str, Mapping[str, Any], dict[str, Any]]] = []  # (version, its data, a copy)
+
+    def finish(self, version: str, data: Mapping[str, Any]) -> None:
+        """``version``'s run ended: from now on no hook may change its data (see :meth:`check_finished`)."""
+        self.finished.append((version, data, copy.deepcopy(dict(data))))
+
+    def check_finished(self, *, hook: str, stage: str) -> None:
+        """Raise :class:`BuildDataError` if ``hook`` changed the data of a version whose run ended."""
+        for version, data, kept in self.finished:
+            if dict(data) != kept:
+                changed = sorted(str(key) for key in {*data, *kept} if data.get(key, _GONE) != kept.get(key, _GONE))
+                field = changed[0] if changed else "?"
+                msg = (
+                    f"hook {hook!r} in {stage}: build data field {field!r} of version {version!r} changed after that "
+                    f"version's run ended (from {shown(kept.get(field))} to {shown(data.get(field))}); "
+                    "a finished version's data is final"
+                )
+                raise BuildDataError(msg, hook=hook, stage=stage, field=field)
 
     def fresh(self) -> dict[str, Any]:
         """A new data dict: the reserved fields, then the host's fields with their defaults."""
@@ -80,9 +128,13 @@ class DataRules:
     def check(self, data: Mapping[str, Any], before: Snapshot, *, hook: str, stage: str) -> None:
         """Raise :class:`BuildDataError` if ``hook`` broke a rule during ``stage``."""
 
-        def fail(field: str, problem: str) -> NoReturn:
-            msg = f"hook {hook!r} in {stage}: build data field {field!r} {problem}"
-            raise BuildDataError(msg, hook=hook, stage=stage, field=field)
+        def fail(field: object, problem: str) -> NoReturn:
+            msg = f"hook {hook!r} in {stage}: build data field {shown(field, 60)} {problem}"
+            raise BuildDataError(msg, hook=hook, stage=stage, field=str(field))
+
+        for key in cast("Mapping[object, object]", data):  # hooks may put any key in the dict
+            if not isinstance(key, str):
+                fail(key, f"is a {type(key).__name__}; build data field names are str")
 
         for name in RESERVED:
             if name not in data:
@@ -110,6 +162,12 @@ class DataRules:
             if "-" in name:
                 suggestion = name.replace("-", "_")
                 fail(name, f"was added, but build data field names use underscores: {suggestion!r}")
+        for name, value in data.items():
+            if name not in RESERVED and name not in self.fields:
+                problem = _not_json(value, name)
+                if problem is not None:
+                    fail(name, problem)
+        self.check_finished(hook=hook, stage=stage)
 
     @staticmethod
     def _check_artifacts(artifacts: object, before: Snapshot, fail: Callable[[str, str], NoReturn]) -> None:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from typing import cast
 
+from hookwise._text import shown, told
 from hookwise.exceptions import LifecycleConfigError
 from hookwise.lifecycle._hook import LifecycleHook
+
+_LONGEST = 1024
+"""The longest hook file path taken (beyond any file system's, and any real project's)."""
 
 
 def resolve_hook_file(root: Path, path: str, hook: str) -> Path:
@@ -17,12 +22,20 @@ def resolve_hook_file(root: Path, path: str, hook: str) -> Path:
         LifecycleConfigError: the path is absolute, leaves the root (``..`` or a
             symlink), or names no file (the message says where it looked).
     """
-    where = f"hook {hook!r}: path {path!r}"
+    where = f"hook {hook!r}: path {shown(path, 80)}"
+    if "\x00" in path or len(path) > _LONGEST:
+        problem = "contains a NUL character" if "\x00" in path else f"is {len(path)} characters long"
+        msg = f"{where} {problem}; give the path of a hook file inside the project"
+        raise LifecycleConfigError(msg, source=shown(path, 80), hook=hook)
     if Path(path).is_absolute():
         msg = f"{where} is absolute; hook files are given relative to the project root {root}"
         raise LifecycleConfigError(msg, source=path, hook=hook)
     candidate = root / path
-    resolved = candidate.resolve()
+    try:
+        resolved = candidate.resolve()
+    except (OSError, RuntimeError) as error:  # a loop of symlinks, a name the system refuses
+        msg = f"{where}: cannot resolve it: {error}"
+        raise LifecycleConfigError(msg, source=shown(path, 80), hook=hook) from error
     if not resolved.is_relative_to(root.resolve()):
         how = "through a symlink" if ".." not in Path(path).parts else "with '..'"
         msg = f"{where} leaves the project root {root} ({how}, to {resolved}); hook files must be inside the project"
@@ -53,15 +66,21 @@ def load_hook_class(file: Path, hook: str) -> type[LifecycleHook]:
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except (Exception, SystemExit) as error:
         del sys.modules[module_name]
-        msg = f"hook {hook!r}: importing {file} failed: {type(error).__name__}: {error}"
+        what = f"called sys.exit({shown(error.code, 40)})" if isinstance(error, SystemExit) else "failed"
+        msg = f"hook {hook!r}: importing {file} {what}: {type(error).__name__}: {told(error)}"
         raise LifecycleConfigError(msg, source=str(file), hook=hook) from error
     get_hook = getattr(module, "get_hook", None)
     if callable(get_hook):
-        found = get_hook()
+        try:
+            found = get_hook()
+        except (Exception, SystemExit) as error:
+            msg = f"hook {hook!r}: get_hook() in {file} raised {type(error).__name__}: {told(error)}"
+            raise LifecycleConfigError(msg, source=str(file), hook=hook) from error
         if not (isinstance(found, type) and issubclass(found, LifecycleHook)):
-            msg = f"hook {hook!r}: get_hook() in {file} returned {found!r}, not a LifecycleHook subclass"
+            returned = cast("object", found)
+            msg = f"hook {hook!r}: get_hook() in {file} returned {shown(returned, 80)}, not a LifecycleHook subclass"
             raise LifecycleConfigError(msg, source=str(file), hook=hook)
         return found
     defined = [

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, cast, final
 
 from hookwise._manager import HookManager
+from hookwise._text import did_you_mean, shown, told
 from hookwise._tracing import Monitor
 from hookwise.exceptions import LifecycleConfigError
 from hookwise.lifecycle._config import HookConfig, ProjectConfig, check_requirement, decide, switch
@@ -104,6 +105,8 @@ class LifecycleRunner:
         messages: the hooks' ``self.app``; the ``hookwise`` logger by default.
         monitors: monitors (``TraceRecorder``, ``HookStats``, ...) attached to every run's
             hook manager: the stages are the hooks ``clean``, ``initialize`` and ``finalize``.
+        known_targets: the targets the host builds; a run for any other is an error (a typo
+            would otherwise run only the global hooks). ``None``: any target.
 
     Example::
 
@@ -122,6 +125,7 @@ class LifecycleRunner:
         metadata: Mapping[str, Any] | None = None,
         messages: App | None = None,
         monitors: Sequence[Monitor] = (),
+        known_targets: Sequence[str] | None = None,
     ) -> None:
         self.app = app
         self.monitors = list(monitors)
@@ -132,7 +136,9 @@ class LifecycleRunner:
         self.metadata = dict(metadata or {})
         self.messages = messages
         self._classes: dict[str, type[LifecycleHook]] = {}
+        self.known_targets = None if known_targets is None else list(known_targets)
         self.config = ProjectConfig.load(self.root, app)
+        self.config.check_switches(self.env_prefix)
 
     # -- hook classes from code and entry points ----------------------------------
     def register_hook(self, hook_class: type[LifecycleHook], name: str | None = None) -> str:
@@ -145,14 +151,28 @@ class LifecycleRunner:
         return hook
 
     def load_entry_points(self, group: str) -> list[str]:
-        """Make the hook classes an entry-point group advertises available; return their names."""
+        """Make the hook classes an entry-point group advertises available; return their names.
+
+        Raises:
+            LifecycleConfigError: an entry point fails to load or is not a ``LifecycleHook``
+                subclass; the message names the entry point and its distribution.
+        """
         from importlib.metadata import entry_points
 
         names: list[str] = []
         for entry_point in entry_points(group=group):
-            hook_class = entry_point.load()
+            dist = entry_point.dist
+            where = f"entry point {entry_point.name} = {entry_point.value} [{group}]" + (
+                f" from {dist.metadata['Name']} {dist.version}" if dist is not None else ""
+            )
+            try:
+                hook_class = entry_point.load()
+            except Exception as error:
+                msg = f"cannot load {where}: {type(error).__name__}: {told(error)}"
+                raise LifecycleConfigError(msg, source=group, hook=entry_point.name) from error
             if not (isinstance(hook_class, type) and issubclass(hook_class, LifecycleHook)):
-                msg = f"entry point {entry_point.name} = {entry_point.value} [{group}] is not a LifecycleHook subclass"
+                loaded = cast("object", hook_class)
+                msg = f"{where} is {shown(loaded, 60)}, not a LifecycleHook subclass"
                 raise LifecycleConfigError(msg, source=group, hook=entry_point.name)
             names.append(self.register_hook(hook_class, hook_class.PLUGIN_NAME or entry_point.name))
         return names
@@ -169,30 +189,42 @@ class LifecycleRunner:
         ``<PREFIX>_HOOKS_ENABLE``, then the hook's own ``<PREFIX>_HOOK_ENABLE_<NAME>``,
         then ``enable-by-default``.
         """
+        self._check_target(target)
         planned: list[PlannedHook] = []
         for config in self.config.hooks_for(target):
             enabled, reason = decide(config, self.environ, self.env_prefix, no_hooks=no_hooks)
             planned.append(PlannedHook(config, enabled=enabled, reason=reason))
         return planned
 
+    def _check_target(self, target: str) -> None:
+        if self.known_targets is not None and target not in self.known_targets:
+            msg = f"unknown target {target!r}{did_you_mean(target, self.known_targets)}; the targets are: " + ", ".join(
+                self.known_targets
+            )
+            raise LifecycleConfigError(msg, source="target")
+
     def hooks(
         self, target: str, *, directory: str | None = None, no_hooks: bool | None = None
     ) -> dict[str, LifecycleHook]:
-        """Instances of the target's enabled hooks, by name, in run order (one per run)."""
+        """Instances of the target's enabled hooks, by name, in run order (one per run).
+
+        Raises:
+            LifecycleConfigError: a hook class fails to load or to instantiate.
+        """
         build_dir = directory or str(self.root / "dist")
-        return {
-            planned.name: self._hook_class(planned.config)(
-                str(self.root),
-                planned.config.config,
-                target,
-                build_dir,
-                self.metadata,
-                self.messages,
-                name=planned.name,
-            )
-            for planned in self.plan(target, no_hooks=no_hooks)
-            if planned.enabled
-        }
+        found: dict[str, LifecycleHook] = {}
+        for planned in self.plan(target, no_hooks=no_hooks):
+            if not planned.enabled:
+                continue
+            hook_class = self._hook_class(planned.config)
+            arguments = (str(self.root), planned.config.config, target, build_dir, self.metadata, self.messages)
+            try:
+                found[planned.name] = hook_class(*arguments, name=planned.name)
+            except (Exception, SystemExit) as error:
+                what = f"creating {hook_class.__qualname__} raised {type(error).__name__}"
+                msg = f"hook {planned.name!r}: {what}: {told(error)}"
+                raise LifecycleConfigError(msg, source=hook_class.__qualname__, hook=planned.name) from error
+        return found
 
     def dependencies(self, target: str) -> list[str]:
         """Requirements the target's enabled hooks need: their configured ``dependencies``, then ``dependencies()``.
@@ -251,6 +283,7 @@ class LifecycleRunner:
 
         Raises:
             LifecycleConfigError: both modes at once, or a configuration problem.
+            LifecycleHookError: a hook's stage raised (its exception is the cause).
             BuildDataError: a hook broke a rule of the shared data.
         """
         hooks_only, no_hooks = self._modes(hooks_only, no_hooks)
@@ -273,12 +306,12 @@ class LifecycleRunner:
             data = rules.fresh()
             result.data[version] = data
             manager.call.initialize(version=version, data=data)
-            if hooks_only:
-                continue
-            artifact = operation(version, data) if operation else os.path.join(build_dir, f"{target}-{version}")
-            result.artifacts[version] = artifact
-            manager.call.finalize(version=version, data=data, artifact_path=artifact)
-            if clean_after:
+            if not hooks_only:
+                artifact = operation(version, data) if operation else os.path.join(build_dir, f"{target}-{version}")
+                result.artifacts[version] = artifact
+                manager.call.finalize(version=version, data=data, artifact_path=artifact)
+            rules.finish(version, data)  # from now on no hook may change this version's data
+            if clean_after and not hooks_only:
                 manager.call.clean(versions=[version])
         return result
 

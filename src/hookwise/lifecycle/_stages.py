@@ -23,7 +23,8 @@ from hookwise._impl import (
     show_parameters,
 )
 from hookwise._spec import hookspec
-from hookwise.exceptions import LifecycleConfigError
+from hookwise._text import told
+from hookwise.exceptions import HookwiseError, LifecycleConfigError, LifecycleHookError
 from hookwise.lifecycle._data import DataRules, Snapshot
 from hookwise.lifecycle._hook import LifecycleHook
 
@@ -89,26 +90,33 @@ def stage_plugin(hook: LifecycleHook, name: str, rules: DataRules, calls: Calls)
     """
     arity = {stage: stage_arity(hook, name, stage) for stage in STAGES}
 
+    def run(stage: str, version: str, args: tuple[Any, ...]) -> None:
+        __tracebackhide__ = True
+        calls.append((name, stage, version))
+        try:
+            getattr(hook, stage)(*args[: arity[stage]])
+        except HookwiseError:
+            raise  # hookwise's own errors already say which hook
+        except (Exception, SystemExit) as error:
+            what = "called sys.exit()" if isinstance(error, SystemExit) else "raised"
+            msg = f"hook {name!r} {what} in {stage} (version {version}): {type(error).__name__}: {told(error)}"
+            raise LifecycleHookError(msg, hook=name, stage=stage, version=version) from error
+
     @hookimpl(specname="clean")
     def clean(versions: list[str]) -> None:
-        calls.append((name, "clean", ",".join(versions)))
-        args: tuple[Any, ...] = (versions,)
-        hook.clean(*args[: arity["clean"]])
+        run("clean", ",".join(versions), (versions,))
+        rules.check_finished(hook=name, stage="clean")
 
     @hookimpl(specname="initialize")
     def initialize(version: str, data: dict[str, Any]) -> None:
-        calls.append((name, "initialize", version))
         before = Snapshot(data)
-        args: tuple[Any, ...] = (version, data)
-        hook.initialize(*args[: arity["initialize"]])
+        run("initialize", version, (version, data))
         rules.check(data, before, hook=name, stage="initialize")
 
     @hookimpl(specname="finalize")
     def finalize(version: str, data: dict[str, Any], artifact_path: str) -> None:
-        calls.append((name, "finalize", version))
         before = Snapshot(data)
-        args: tuple[Any, ...] = (version, data, artifact_path)
-        hook.finalize(*args[: arity["finalize"]])
+        run("finalize", version, (version, data, artifact_path))
         rules.check(data, before, hook=name, stage="finalize")
 
     owner = type(hook).__qualname__
