@@ -12,6 +12,7 @@ from hookwise import (
     EntryPointWarning,
     HookManager,
     PluginValidationError,
+    RegistrationError,
     hookimpl,
     hookspec,
     load_entry_points,
@@ -140,6 +141,38 @@ def test_an_entry_point_whose_plugin_does_not_fit_the_spec_is_an_entry_point_err
     assert isinstance(info.value.__cause__, PluginValidationError)
 
 
+@pytest.mark.parametrize(
+    ("source", "described"),
+    [
+        ("hooks = 5", "(5 of type int)"),
+        ("hooks = None", "(None of type NoneType)"),
+        ("def hooks(run_params):\n    return 1", "(the function hooks)"),
+    ],
+)
+def test_an_entry_point_naming_something_that_is_not_a_plugin_is_an_entry_point_error(
+    make_distribution: MakeDistribution, source: str, described: str
+) -> None:
+    """Never registered as a plugin that does nothing: an error naming the entry point and its distribution."""
+    make_distribution("odd", "0.1", modules={"odd": source}, entry_points={GROUP: {"odd": "odd:hooks"}})
+    manager = HookManager(PipelineHooks)
+    with pytest.raises(EntryPointError) as info:
+        load_entry_points(manager, GROUP)
+    assert str(info.value).startswith(
+        f"cannot load entry point odd = odd:hooks [pipeline.hooks] from odd 0.1: PluginValidationError: plugin 'odd' "
+        f"{described} has no hook implementations"
+    )
+    assert dict(manager.plugins) == {}
+
+
+def test_a_malformed_entry_point_value_names_the_entry_point(make_distribution: MakeDistribution) -> None:
+    make_distribution("malformed", "0.2", modules={}, entry_points={GROUP: {"bad": "not a valid: : reference"}})
+    with pytest.raises(
+        EntryPointError,
+        match=r"^cannot load entry point bad = not a valid: : reference \[pipeline.hooks\] from malformed 0.2: ",
+    ):
+        load_entry_points(HookManager(PipelineHooks), GROUP)
+
+
 def test_a_blocked_entry_point_is_skipped(make_distribution: MakeDistribution) -> None:
     install(make_distribution, "audit", "audit")
     manager = HookManager(PipelineHooks)
@@ -160,6 +193,22 @@ def test_settings_hooks_are_registered_in_order_with_their_source() -> None:
     manager = HookManager(PipelineHooks)
     assert register_settings(manager, (Tagged("a"),)) == ["Tagged"]
     assert manager.plugin_info("Tagged").source == "settings HOOKS[0]"
+
+
+def test_settings_may_hold_two_instances_of_one_class() -> None:
+    """As Kedro on pluggy accepts ``HOOKS = (Tagged("a"), Tagged("b"))``: the second is named ``Tagged#2``."""
+    manager = HookManager(PipelineHooks)
+    assert register_settings(manager, (Tagged("a"), Tagged("b"), Tagged("c"))) == ["Tagged", "Tagged#2", "Tagged#3"]
+    assert manager.call.before_pipeline_run(run_params={}) == ["a", "b", "c"]
+
+
+def test_the_same_object_twice_in_settings_is_an_error() -> None:
+    tagged = Tagged("a")
+    with pytest.raises(
+        RegistrationError,
+        match=r"^settings HOOKS\[1\] is an object already registered \(as a plugin named 'Tagged'\); list each",
+    ):
+        register_settings(HookManager(PipelineHooks), (tagged, tagged))
 
 
 def test_a_class_in_settings_asks_for_an_instance() -> None:

@@ -699,3 +699,18 @@ def test_the_hook_base_class_gives_hooks_their_context(tmp_path: Path) -> None:
     hook.clean(["1"])
     hook.initialize("1", {})
     hook.finalize("1", {}, "x")
+
+
+def test_a_lifecycle_entry_point_whose_module_is_missing_names_it(
+    make_distribution: MakeDistribution, tmp_path: Path
+) -> None:
+    make_distribution(
+        "ghost-hooks", "3.1", modules={}, entry_points={"ghost.lifecycle": {"ghost": "no_such_module:Hook"}}
+    )
+    with pytest.raises(
+        LifecycleConfigError,
+        match=r"^cannot load entry point ghost = no_such_module:Hook \[ghost.lifecycle\] from ghost-hooks 3.1: "
+        r"ModuleNotFoundError: No module named 'no_such_module'",
+    ) as info:
+        runner(tmp_path).load_entry_points("ghost.lifecycle")
+    assert isinstance(info.value.__cause__, ModuleNotFoundError)

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from hookwise._manager import HookManager
 from hookwise._plugins import PluginInfo, default_name
-from hookwise.exceptions import DisabledPluginWarning, EntryPointError, EntryPointWarning, PluginValidationError
+from hookwise.exceptions import (
+    DisabledPluginWarning,
+    EntryPointError,
+    EntryPointWarning,
+    PluginValidationError,
+    RegistrationError,
+)
 
 if TYPE_CHECKING:
     import logging
@@ -153,6 +159,12 @@ def register_settings(manager: HookManager[Any], hooks: Sequence[object], *, set
                 f"instances: write {hook.__qualname__}()"
             )
             raise PluginValidationError(msg, plugin=hook.__qualname__, hook="")
+        if manager.is_registered(hook):
+            msg = (
+                f"settings {setting}[{index}] is an object already registered (as a plugin named "
+                f"{manager.name_of(hook)!r}); list each plugin instance once"
+            )
+            raise RegistrationError(msg, plugin=default_name(hook))
         base = default_name(hook)
         name, count = base, 1
         while name in manager.plugins and manager.plugins[name] is not hook:

@@ -494,6 +494,12 @@ class HookManager(Generic[S]):
         """
         return sorted({impl.hook for impl in self.plugin_info(name).impls})
 
+    def name_of(self, plugin: object) -> str | None:
+        """The name a plugin object (a bound method by its object and function) is registered under, or None."""
+        with self._lock:
+            info = self._find(plugin) if not isinstance(plugin, str) else None
+            return None if info is None else info.name
+
     def is_registered(self, plugin: object) -> bool:
         """Whether a plugin (by name or object; a bound method by its object and function) is registered."""
         with self._lock:
