@@ -18,7 +18,7 @@ import pytest
 
 from hookwise import HookManager, hookimpl, hookspec
 
-HANG = 20.0  # seconds: far beyond any honest run; only a deadlock reaches it
+HANG = 120.0  # seconds: far beyond any honest run, even under coverage; only a deadlock reaches it
 
 
 @pytest.fixture

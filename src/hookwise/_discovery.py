@@ -9,8 +9,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from hookwise._manager import HookManager
 from hookwise._plugins import PluginInfo, default_name
@@ -34,6 +34,31 @@ def _logger() -> logging.Logger:
 
 
 OnError: TypeAlias = Literal["raise", "warn"]
+
+
+class Registry(Protocol):
+    """Where plugins are registered: a :class:`HookManager`, or an ``EventBus`` for listeners."""
+
+    def register(self, plugin: object, /, *, name: str | None = None, source: str = "code") -> str | None:
+        """Register ``plugin`` under ``name``; return its name (None when it is blocked)."""
+        ...
+
+    def plugin_info(self, name: str) -> PluginInfo:
+        """A registered plugin's record."""
+        ...
+
+    def is_registered(self, plugin: object) -> bool:
+        """Whether the object is registered."""
+        ...
+
+    def name_of(self, plugin: object) -> str | None:
+        """The name the object is registered under."""
+        ...
+
+    @property
+    def plugins(self) -> Mapping[str, object]:
+        """The registered plugins by name."""
+        ...
 
 
 def normalize(name: str) -> str:
@@ -66,7 +91,7 @@ def _load(entry_point: EntryPoint, group: str) -> object:
 
 
 def load_entry_points(
-    manager: HookManager[Any],
+    manager: Registry,
     group: str,
     *,
     disable: Iterable[str] = (),
@@ -79,7 +104,8 @@ def load_entry_points(
     (alphabetical order, as Kedro does), each under its entry-point name.
 
     Args:
-        manager: where to register them.
+        manager: where to register them: a :class:`HookManager`, or an ``EventBus``
+            (the entry points then name listener plugins).
         group: the entry-point group, the host's choice (``"pipeline.hooks"``).
         disable: distribution names whose plugins are not registered (Kedro's
             ``DISABLE_HOOKS_FOR_PLUGINS``), matched after PEP 503 normalization.
@@ -141,8 +167,10 @@ def load_entry_points(
     return loaded
 
 
-def register_settings(manager: HookManager[Any], hooks: Sequence[object], *, setting: str = "HOOKS") -> list[str]:
+def register_settings(manager: Registry, hooks: Sequence[object], *, setting: str = "HOOKS") -> list[str]:
     """Register the plugins of a settings tuple (Kedro's ``HOOKS = (ProjectHooks(), ...)``), in order.
+
+    ``manager`` is a :class:`HookManager`, or an ``EventBus`` for a tuple of listener plugins.
 
     Each is named as :meth:`HookManager.register` would name it; a second instance of the
     same class gets ``#2`` (``ProjectHooks#2``), and so on, as Kedro on pluggy accepts them.

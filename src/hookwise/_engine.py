@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
 from hookwise._codegen import compile_binder, compile_plan, generate
 from hookwise._impl import POSITIONAL, POSITIONAL_ONLY, HookImpl, parameters
 from hookwise._instrumentation import Instrumentation
-from hookwise._interpreter import entry, interpret
+from hookwise._interpreter import ainterpret, entry, interpret
 from hookwise._order import RegistrationOrder, sort_impls
 from hookwise._outcomes import Outcomes, refuse_sync
 from hookwise._plan import HOOKWISE, CallPlan, Dialect
@@ -45,6 +45,7 @@ __all__ = [
     "Instrumentation",
     "parameters",
     "run_once",
+    "runner",
 ]
 
 COMPILE_AFTER: Final = int(os.environ.get("HOOKWISE_COMPILE_AFTER", "8"))
@@ -73,6 +74,45 @@ History = list[tuple[dict[str, Any], Any]]
 """A historic hook's past calls: the arguments of each, with what the face attached to it."""
 
 
+def runner(
+    spec: HookSpec[..., Any],
+    impls: Sequence[HookImpl],
+    wrappers: Sequence[HookImpl] = (),
+    *,
+    instrumentation: Instrumentation | None = None,
+    dialect: Dialect = HOOKWISE,
+    is_async: bool = False,
+) -> Callable[[dict[str, Any]], Any]:
+    """A function that calls these implementations (wrappers outermost first), interpreted, per call.
+
+    For a face that holds its own order for a call (pluggy's ``_multicall``),
+    or calls one implementation at a time (event delivery): nothing is
+    compiled; the plan is built once, so each call costs the interpreter's loop.
+    With ``is_async`` the function is a coroutine function that awaits async
+    implementations; without, async implementations make each call raise.
+    """
+    plan = CallPlan(
+        spec, tuple(impls), tuple(wrappers), instrumentation=instrumentation, is_async=is_async, dialect=dialect
+    )
+    outcomes = Outcomes(plan)
+    if is_async:
+
+        async def run_async(values: dict[str, Any]) -> Any:
+            __tracebackhide__ = True
+            return await ainterpret(plan, outcomes, values, None)
+
+        return run_async
+    if plan.async_impls:
+        refuse = refuse_sync(plan)
+        return lambda values: refuse(**values)
+
+    def run(values: dict[str, Any]) -> Any:
+        __tracebackhide__ = True
+        return interpret(plan, outcomes, values, None)
+
+    return run
+
+
 def run_once(
     spec: HookSpec[..., Any],
     impls: Sequence[HookImpl],
@@ -89,10 +129,7 @@ def run_once(
     compiled or kept.
     """
     __tracebackhide__ = True
-    plan = CallPlan(spec, tuple(impls), tuple(wrappers), instrumentation=instrumentation, dialect=dialect)
-    if plan.async_impls:
-        return refuse_sync(plan)(**values)
-    return interpret(plan, Outcomes(plan), values, None)
+    return runner(spec, impls, wrappers, instrumentation=instrumentation, dialect=dialect)(values)
 
 
 def _key(order: RegistrationOrder) -> Callable[[HookImpl], tuple[int, int, int]]:

@@ -52,13 +52,17 @@ def primitives() -> frozenset[type]:
     )
 
 
-def frozen(spec: HookSpec[..., Any], arguments: Mapping[str, Any], *, what: str = "argument") -> dict[str, Any]:
+def frozen(
+    spec: HookSpec[..., Any], arguments: Mapping[str, Any], *, what: str = "argument", subject: str | None = None
+) -> dict[str, Any]:
     """The arguments of a strict hook as handlers get them: primitive data, frozen.
 
     Scalars must be of the exact types of :func:`primitives` (a subclass could carry
     anything); lists and tuples become tuples, dicts (with str keys) read-only
     mappings, so no handler can change what later ones see. The walk is iterative,
     stops at :data:`MAX_DEPTH` levels and at a container that contains itself.
+
+    ``subject`` says who takes the data, for the message (the hook, by default).
 
     Raises:
         HookCallError: naming the argument, the path inside it and what was found.
@@ -69,11 +73,13 @@ def frozen(spec: HookSpec[..., Any], arguments: Mapping[str, Any], *, what: str 
         if type(value) in scalars:
             result[name] = value
             continue
-        result[name] = _freeze(spec, value, name, scalars, what)
+        result[name] = _freeze(spec, value, name, scalars, (what, subject))
     return result
 
 
-def _freeze(spec: HookSpec[..., Any], value: object, path: str, scalars: frozenset[type], what: str) -> object:
+def _freeze(
+    spec: HookSpec[..., Any], value: object, path: str, scalars: frozenset[type], what: tuple[str, str | None]
+) -> object:
     # Each work item: (value, its path, its depth, the ids of the containers above it, where to put the frozen value).
     done: dict[int, list[str]] = {}
     root: list[object] = [None]
@@ -117,10 +123,16 @@ def _freeze(spec: HookSpec[..., Any], value: object, path: str, scalars: frozens
     return root[0]
 
 
-def _refuse(spec: HookSpec[..., Any], path: str, found: object, what: str, problem: str) -> NoReturn:
+def _refuse(spec: HookSpec[..., Any], path: str, found: object, what: tuple[str, str | None], problem: str) -> NoReturn:
     kind = f"{type(found).__module__}.{type(found).__qualname__}"
+    argument, subject = what
+    takes = (
+        f"{subject} takes primitive data only"
+        if subject
+        else f"hook {spec.name!r} takes primitive data only (strict context)"
+    )
     msg = (
-        f"hook {spec.name!r} takes primitive data only (strict context); {what} {cut(path, 80)} ({kind}) "
+        f"{takes}; {argument} {cut(path, 80)} ({kind}) "
         f"{problem}: pass "
         "None, bool, int, float, str, bytes, UUID, Decimal, date/time values (exactly these types, not subclasses), "
         f"or lists, tuples and str-keyed dicts of them, at most {MAX_DEPTH} levels deep"

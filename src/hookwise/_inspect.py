@@ -13,16 +13,12 @@ from hookwise._text import shown, told
 from hookwise.exceptions import TargetError
 
 
-def resolve_target(target: str, *, entry_points: str | None = None) -> HookManager[Any]:
-    """The manager a ``module:attribute`` target names.
-
-    The attribute may be a :class:`HookManager`, a function returning one, or a
-    spec class (a fresh manager is made for it). With ``entry_points``, the
-    plugins of that entry-point group are registered on it.
+def import_target(target: str) -> object:
+    """What a ``module:attribute`` target names (the attribute may be dotted); the current directory is
+    importable, as for ``python -m``.
 
     Raises:
-        TargetError: the target is malformed, cannot be imported, or names
-            something else.
+        TargetError: the target is malformed, its module cannot be imported, or has no such attribute.
     """
     module_name, sep, attribute = target.partition(":")
     if not sep or not module_name or not attribute:
@@ -41,20 +37,40 @@ def resolve_target(target: str, *, entry_points: str | None = None) -> HookManag
             msg = f"target {target!r}: {obj.__name__ if hasattr(obj, '__name__') else obj!r} has no attribute {part!r}"
             raise TargetError(msg)
         obj = getattr(obj, part)
-    candidate: object = obj
+    return obj
+
+
+def call_target(target: str, obj: object, *, what: str = "calling", of: object = None) -> object:
+    """``obj()``, with an exception it raises told as a :class:`TargetError` naming the target and ``of``
+    (what was called, by default ``obj``)."""
     try:
-        if isinstance(obj, type):
-            candidate = HookManager[Any](obj)
-        elif callable(obj) and not isinstance(obj, HookManager):
-            candidate = obj()
+        return cast("Any", obj)()
     except (Exception, SystemExit) as error:
-        what = "making a manager for" if isinstance(obj, type) else "calling"
-        called = cast("object", obj)
+        called = obj if of is None else of
         name: object = getattr(called, "__qualname__", None)
         module: object = getattr(called, "__module__", "?")
         shown_obj = f"{module}.{name}" if isinstance(name, str) else shown(called, 60)
         msg = f"target {target!r}: {what} {shown_obj} raised {type(error).__name__}: {told(error)}"
         raise TargetError(msg) from error
+
+
+def resolve_target(target: str, *, entry_points: str | None = None) -> HookManager[Any]:
+    """The manager a ``module:attribute`` target names.
+
+    The attribute may be a :class:`HookManager`, a function returning one, or a
+    spec class (a fresh manager is made for it). With ``entry_points``, the
+    plugins of that entry-point group are registered on it.
+
+    Raises:
+        TargetError: the target is malformed, cannot be imported, or names
+            something else.
+    """
+    obj = import_target(target)
+    candidate: object = obj
+    if isinstance(obj, type):
+        candidate = call_target(target, lambda: HookManager[Any](obj), what="making a manager for", of=obj)
+    elif callable(obj) and not isinstance(obj, HookManager):
+        candidate = call_target(target, obj)
     manager = _as_manager(candidate)
     if manager is None:
         msg = (

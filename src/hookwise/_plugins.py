@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable, Collection
-from typing import Any, final
+from typing import Any, TypeVar, final
 
 from hookwise._impl import ArgumentStyle, HookImpl, ImplOptions, impl_options
 from hookwise._text import shown
 from hookwise.exceptions import PluginValidationError
+
+Options = TypeVar("Options")
 
 Found = tuple[str, ImplOptions, Callable[..., Any], ArgumentStyle]
 """One implementation a plugin offers: ``(hook, options, function, style)``."""
@@ -49,6 +51,37 @@ def identity(plugin: object) -> object:
     return id(plugin)
 
 
+def marked(
+    plugin: object, plugin_name: str, read: Callable[[object], Options | None], what: str = "hook implementation"
+) -> list[tuple[str, Options, Any]]:
+    """The attributes of a plugin marked with options ``read`` finds: ``(attribute, options, value)``.
+
+    A marked function registered as the plugin itself is its one attribute. Used
+    for hook implementations (:func:`scan`) and event listeners alike.
+
+    Raises:
+        PluginValidationError: a class was given whose marked attribute is an instance method.
+    """
+    if isinstance(plugin, types.FunctionType | types.MethodType):
+        options = read(plugin)
+        return [] if options is None else [(plugin.__name__, options, plugin)]
+    found: list[tuple[str, Options, Any]] = []
+    attributes = _attributes(plugin)
+    for attribute in sorted(attributes):
+        raw = attributes[attribute]
+        options = read(raw)
+        if options is None:
+            continue
+        if isinstance(plugin, type) and isinstance(raw, types.FunctionType):
+            msg = (
+                f"plugin {plugin_name!r} is a class, and its {what} {attribute!r} is an instance method; "
+                f"register an instance, {plugin.__qualname__}(), or make it a staticmethod"
+            )
+            raise PluginValidationError(msg, plugin=plugin_name, hook=attribute)
+        found.append((attribute, options, getattr(plugin, attribute)))
+    return found
+
+
 def scan(plugin: object, plugin_name: str, known: Collection[str] = ()) -> list[Found]:
     """The implementations a plugin holds: the marked attributes of an object, class or module, by name,
     or the function itself when a marked function is registered as a plugin.
@@ -58,25 +91,12 @@ def scan(plugin: object, plugin_name: str, known: Collection[str] = ()) -> list[
             is a mistake: an unmarked function or method, an object of the wrong kind); the
             message names its methods that look like hooks (``known``) but are not marked.
     """
-    if isinstance(plugin, types.FunctionType | types.MethodType):
-        options = impl_options(plugin)
-        if options is not None:
-            return [(options.specname or plugin.__name__, options, plugin, "named")]
-    found: list[Found] = []
-    attributes = _attributes(plugin)
-    for attribute in sorted(attributes):
-        raw = attributes[attribute]
-        options = impl_options(raw)
-        if options is None:
-            continue
-        if isinstance(plugin, type) and isinstance(raw, types.FunctionType):
-            msg = (
-                f"plugin {plugin_name!r} is a class, and its hook implementation {attribute!r} is an "
-                f"instance method; register an instance, {plugin.__qualname__}(), or make it a staticmethod"
-            )
-            raise PluginValidationError(msg, plugin=plugin_name, hook=options.specname or attribute)
-        found.append((options.specname or attribute, options, getattr(plugin, attribute), "named"))
+    found: list[Found] = [
+        (options.specname or attribute, options, value, "named")
+        for attribute, options, value in marked(plugin, plugin_name, impl_options)
+    ]
     if not found:
+        attributes = _attributes(plugin)
         raise _nothing(plugin, plugin_name, [name for name in attributes if name in known])
     return found
 
@@ -95,16 +115,20 @@ def _attributes(plugin: object) -> dict[str, Any]:
     return attributes
 
 
+def describe(plugin: object) -> str:
+    """What a plugin object is, for messages: ``the function f``, ``the module m``, ``<...> of type T``."""
+    if isinstance(plugin, types.FunctionType | types.MethodType):
+        return f"the function {plugin.__qualname__.rpartition('<locals>.')[2]}"
+    if isinstance(plugin, types.ModuleType):
+        return f"the module {plugin.__name__}"
+    if isinstance(plugin, type):
+        return f"the class {plugin.__qualname__}"
+    return f"{shown(plugin, 60)} of type {type(plugin).__qualname__}"
+
+
 def _nothing(plugin: object, plugin_name: str, unmarked: list[str]) -> PluginValidationError:
     """The error for a plugin with no implementation, saying what it is and what was probably meant."""
-    if isinstance(plugin, types.FunctionType | types.MethodType):
-        what = f"the function {plugin.__qualname__}"
-    elif isinstance(plugin, types.ModuleType):
-        what = f"the module {plugin.__name__}"
-    elif isinstance(plugin, type):
-        what = f"the class {plugin.__qualname__}"
-    else:
-        what = f"{shown(plugin, 60)} of type {type(plugin).__qualname__}"
+    what = describe(plugin)
     if isinstance(plugin, types.FunctionType | types.MethodType):
         advice = (
             f"mark it with @hookimpl to implement the hook {plugin.__name__!r}, or register it for a hook by "
