@@ -115,3 +115,39 @@ def test_exceptions_are_recorded_and_mark_the_span_as_an_error(exporter: InMemor
     assert impl.status.status_code == StatusCode.ERROR
     assert impl.events[0].name == "exception"
     assert spans["hook labels"].status.status_code == StatusCode.ERROR
+
+
+def test_a_delivery_span_is_linked_to_the_span_that_published_the_event(exporter: InMemorySpanExporter) -> None:
+    from opentelemetry.trace import SpanKind
+
+    from hookwise.events import Event, EventBus, listener
+
+    class Shipped(Event, name="shop.order_shipped"):
+        order_id: str
+
+    @listener(Shipped, name="mail")
+    def mail(event: Shipped) -> None: ...
+
+    watcher = monitor(exporter)
+    bus = EventBus()
+    bus.register(mail)
+    bus.add_monitor(watcher)
+    with watcher.tracer.start_as_current_span("POST /orders/7/ship") as request:
+        event_id = bus.publish(Shipped(order_id="7"))
+    assert bus.drain().delivered == 1
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    deliver = spans["deliver shop.order_shipped to mail"]
+    assert deliver.kind == SpanKind.CONSUMER
+    assert deliver.parent is None  # a new trace: the request ended long ago, in another process maybe
+    assert [link.context.span_id for link in deliver.links] == [request.get_span_context().span_id]
+    assert deliver.context is not None
+    assert deliver.attributes is not None
+    assert deliver.attributes["messaging.message.id"] == event_id
+    assert deliver.attributes["hookwise.attempt"] == 1
+    call = spans["hook shop.order_shipped"]
+    assert call.parent is not None
+    assert call.parent.span_id == deliver.context.span_id
+    assert call.context is not None
+    impl = spans["hook shop.order_shipped / mail"]
+    assert impl.parent is not None
+    assert impl.parent.span_id == call.context.span_id

@@ -109,10 +109,44 @@ def test_budget_vetoes(hookwise_manager, hookwise_recorder):
 
 def test_recorder_stops_after_the_test(hookwise_recorder):
     assert list(hookwise_recorder.calls) == []
+
+
+from hookwise.events import Event, listener
+from hookwise.testing import drain, published
+
+
+class TaskCompleted(Event, name="todos.task_completed"):
+    task_id: str
+
+
+SENT = []
+
+
+@listener(TaskCompleted)
+def mail(event):
+    SENT.append(event.task_id)
+
+
+def complete(bus, task_id):
+    bus.publish(TaskCompleted(task_id=task_id))
+
+
+def test_an_event_bus_fixture_and_drain(hookwise_event_bus):
+    hookwise_event_bus.register(mail)
+    complete(hookwise_event_bus, "t1")
+    assert published(hookwise_event_bus, TaskCompleted) == [TaskCompleted(task_id="t1")]
+    assert SENT == []
+    assert drain(hookwise_event_bus).delivered == 1
+    assert SENT == ["t1"]
+
+
+def test_each_test_gets_a_fresh_bus(hookwise_event_bus):
+    assert hookwise_event_bus.status() == []
+    assert published(hookwise_event_bus, TaskCompleted) == []
 """
 
 
 def test_the_pytest_plugin_offers_the_helpers_as_fixtures(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_plugin=PLUGIN_TEST)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=4)

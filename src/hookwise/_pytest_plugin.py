@@ -4,17 +4,22 @@
   records a manager's calls until the test ends.
 - ``hookwise_manager``: a factory, ``hookwise_manager(Specs, plugin, ...)``, for fresh managers
   that ``hookwise_recorder`` watches.
+- ``hookwise_event_bus``: an ``EventBus("memory://")``, closed after the test; deliver with
+  ``hookwise.testing.drain(bus)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from hookwise._manager import HookManager
 from hookwise.testing import CallRecorder, fresh_manager
+
+if TYPE_CHECKING:
+    from hookwise.events import EventBus
 
 
 class WatchingRecorder(CallRecorder):
@@ -54,3 +59,13 @@ def hookwise_manager(hookwise_recorder: WatchingRecorder) -> Callable[..., HookM
         return manager
 
     return make
+
+
+@pytest.fixture
+def hookwise_event_bus() -> Iterator[EventBus]:
+    """An event bus on a fresh ``memory://`` store, closed after the test; ``drain(bus)`` delivers."""
+    from hookwise.events import EventBus
+
+    bus = EventBus("memory://")
+    yield bus
+    bus.close()

@@ -8,6 +8,8 @@
 - ``hookwise run --project DIR --target T`` runs a project's lifecycle hooks
   (``[tool.hookwise.hooks]``); ``hookwise inspect --project DIR`` shows them,
   per target, enabled or not and why.
+- ``hookwise events worker --app module:bus`` delivers events; ``hookwise events
+  status|dead|retry|show|prune|forget`` operate a bus's store (``hookwise.events._cli``).
 """
 
 from __future__ import annotations
@@ -176,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.set_defaults(run=_inspect)
     explain.set_defaults(run=_explain)
     run.set_defaults(run=_run)
+    from hookwise.events._cli import add_commands
+
+    add_commands(commands)
     return parser
 
 

@@ -19,6 +19,9 @@ __all__ = [
     "DisabledPluginWarning",
     "EntryPointError",
     "EntryPointWarning",
+    "EventDefinitionError",
+    "EventError",
+    "EventStoreError",
     "HookCallError",
     "HookErrorGroup",
     "HookResultError",
@@ -30,6 +33,7 @@ __all__ = [
     "OperationVetoed",
     "OrderCycleError",
     "PluginValidationError",
+    "PublishError",
     "ReentrancyError",
     "RegistrationError",
     "SpecError",
@@ -344,6 +348,32 @@ class HookErrorGroup(ExceptionGroup[Exception]):
         kept = {id(error) for error in excs}
         plugins = [plugin for error, plugin in zip(self.exceptions, self.plugins, strict=False) if id(error) in kept]
         return HookErrorGroup(self.message, excs, hook=self.hook, plugins=plugins, partial=self.partial)
+
+
+class EventError(HookwiseError):
+    """Base class of the errors of ``hookwise.events``.
+
+    Attributes:
+        event: the event's name (or class) concerned, if any.
+    """
+
+    def __init__(self, message: str, *, event: str = "") -> None:
+        super().__init__(message)
+        self.event = event
+
+
+class EventDefinitionError(EventError, TypeError):
+    """An event class is declared wrongly (no name, a bad version), or stored fields do not fit it."""
+
+
+class PublishError(EventError):
+    """An event cannot be published: a field that is not primitive data, or a store that refuses the write
+    (read-only, full); nothing was published."""
+
+
+class EventStoreError(EventError):
+    """An event store cannot be used: an unknown URL scheme, a file that is not a store, a server that does
+    not answer."""
 
 
 class HookwiseWarning(UserWarning):

@@ -12,19 +12,30 @@ span ``hook <name> / <plugin>``. Attributes: ``hookwise.hook``, ``hookwise.kind`
 ``hookwise.plugin``, ``hookwise.outcome``, and for intercept hooks
 ``hookwise.vetoed``, ``hookwise.vetoed_by`` and ``hookwise.patched_keys``.
 Exceptions are recorded on the span, whose status is then an error.
+
+Events carry the trace context they were published in (W3C ``traceparent``
+headers): each delivery runs in a span ``deliver <event> to <listener>``
+(kind ``CONSUMER``) that is linked to the span that published the event, with
+the listener's hook spans inside it. This needs no monitor: an ``EventBus``
+does it whenever OpenTelemetry is imported.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Generator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
+from opentelemetry import propagate, trace
 
 from hookwise._results import DispatchResult, Patch, Veto
 from hookwise._tracing import TraceEvent, outcome_of
 
-__all__ = ["OpenTelemetryMonitor"]
+if TYPE_CHECKING:
+    from hookwise.events import Delivery
+
+__all__ = ["OpenTelemetryMonitor", "carried_context", "delivery_span"]
 
 
 class OpenTelemetryMonitor:
@@ -85,3 +96,37 @@ def _finish(span: trace.Span, result: Any, error: BaseException | None) -> None:
         span.record_exception(error)
         span.set_status(trace.Status(trace.StatusCode.ERROR, f"{type(error).__name__}: {error}"))
     span.end()
+
+
+def carried_context() -> dict[str, str]:
+    """The current trace context as headers (``traceparent``, ``tracestate``), to store with an event."""
+    headers: dict[str, str] = {}
+    propagate.inject(headers)
+    return headers
+
+
+@contextmanager
+def delivery_span(delivery: Delivery, tracer: trace.Tracer | None = None) -> Generator[trace.Span, None, None]:
+    """A span for one delivery, current while the listener runs, linked to the span that published the event.
+
+    Attributes: ``messaging.system`` (``hookwise``), ``messaging.operation`` (``process``),
+    ``messaging.destination.name`` (the event's name), ``messaging.message.id``,
+    ``hookwise.listener`` and ``hookwise.attempt``.
+    """
+    published = trace.get_current_span(propagate.extract(dict(delivery.headers))).get_span_context()
+    links = [trace.Link(published)] if published.is_valid else []
+    attributes: dict[str, str | int] = {
+        "messaging.system": "hookwise",
+        "messaging.operation": "process",
+        "messaging.destination.name": delivery.event_name,
+        "messaging.message.id": delivery.event_id,
+        "hookwise.listener": delivery.listener,
+        "hookwise.attempt": delivery.attempt,
+    }
+    with (tracer or trace.get_tracer("hookwise")).start_as_current_span(
+        f"deliver {delivery.event_name} to {delivery.listener}",
+        kind=trace.SpanKind.CONSUMER,
+        links=links,
+        attributes=attributes,
+    ) as span:
+        yield span

@@ -18,15 +18,27 @@ With pytest, the same helpers are fixtures (``hookwise_recorder``) through the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from hookwise._manager import HookManager
 from hookwise._results import DispatchResult
 from hookwise._tracing import TraceRecorder
 
-__all__ = ["CallRecorder", "assert_allowed", "assert_patched", "assert_vetoed", "fresh_manager"]
+if TYPE_CHECKING:
+    from hookwise.events import Drained, Event, EventBus
+
+__all__ = [
+    "CallRecorder",
+    "assert_allowed",
+    "assert_patched",
+    "assert_vetoed",
+    "drain",
+    "fresh_manager",
+    "published",
+]
 
 S = TypeVar("S")
+E = TypeVar("E", bound="Event")
 
 
 @overload
@@ -140,3 +152,36 @@ def assert_patched(result: DispatchResult, patches: Mapping[str, Any], *, by: st
         if by is not None and result.patched_by[key] != by:
             msg = f"hook {result.hook!r}: {key!r} was patched by {result.patched_by[key]!r}, expected {by!r}"
             raise AssertionError(msg)
+
+
+# -- events ---------------------------------------------------------------------------------------------
+
+
+def drain(bus: EventBus, *, retry_now: bool = True) -> Drained:
+    """Deliver every event due, now, in this thread, so a test sees what the listeners did.
+
+    Retries are due at once (``retry_now``), so a listener that keeps failing
+    ends as a dead letter within the call (check it with ``bus.dead()``).
+    Events listeners publish are delivered too, in the same call. Await
+    ``bus.adrain()`` instead inside a running event loop.
+
+    Returns:
+        how many deliveries succeeded, failed, and became dead letters.
+    """
+    return bus.drain(retry_now=retry_now)
+
+
+def published(bus: EventBus, event: type[E], /) -> list[E]:
+    """The events of class ``event`` the bus's store holds, oldest first: what the code under test published.
+
+    Example::
+
+        def test_completing_a_task_publishes_an_event(hookwise_event_bus):
+            app = TodoApp(bus=hookwise_event_bus)
+            app.complete("t1")
+            assert published(hookwise_event_bus, TaskCompleted) == [TaskCompleted(task_id="t1")]
+    """
+    from hookwise.events._event import decode, rebuild
+
+    found = [rebuild(event, decode(envelope.payload)) for envelope in bus.store.events(event.event_name)]
+    return [item for item in found if isinstance(item, event)]
