@@ -28,3 +28,19 @@ def test_benchmark_json_rows_cover_every_workload_and_system() -> None:
         assert ("intercept", "hookwise", impls, 0) in seen
     assert all(r["ratio_vs_loop"] == 1.0 for r in rows if r["system"] == "loop")
     assert all(r["ns_per_call"] > 0 for r in rows)
+
+
+def test_events_benchmark_json_rows_have_the_documented_schema() -> None:
+    script = SCRIPT.parent / "events.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--quick", "--json"], capture_output=True, text=True, timeout=300, check=True
+    )
+    rows = json.loads(result.stdout)
+    assert {tuple(sorted(row)) for row in rows} == {
+        ("events_per_s", "listeners", "publish_p50_us", "publish_p99_us", "system", "workers")
+    }
+    assert {(r["system"], r["listeners"]) for r in rows} == {
+        (system, listeners) for system in ("hookwise-sqlite", "sqlite3-loop", "blinker") for listeners in (1, 10)
+    }
+    assert all(r["events_per_s"] > 0 and r["publish_p50_us"] <= r["publish_p99_us"] for r in rows)
+    assert {r["workers"] for r in rows if r["system"] == "hookwise-sqlite"} == {1}

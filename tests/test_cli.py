@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,16 @@ def test_demo_runs_the_todo_app_and_explains_the_order(tmp_path: Path) -> None:
     assert "     - ReportingModule.report_hook " in out  # the trace
     assert f"timeline written to {page}" in out
     assert page.read_text(encoding="utf-8").startswith("<!doctype html>")
+    # events: the request returns at once, the 200 ms email follows, the failing CRM sync is dead-lettered
+    returned = re.search(r"the request returned in ([\d.]+) ms", out)
+    later = re.search(r"is done (\d+) ms after the request returned", out)
+    assert returned is not None
+    assert later is not None
+    assert float(returned.group(1)) < 100
+    assert int(later.group(1)) >= 190
+    assert "crm-sync failed on attempts [1, 2, 3], then became a dead letter" in out
+    assert "     email-owner       done=1 retrying=0 dead=0" in out
+    assert "dead letter: crm-sync after 3 attempts: ConnectionError: CRM unreachable (attempt 3) (at " in out
 
 
 def test_demo_is_found_from_any_directory_in_an_editable_install(tmp_path: Path) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import sys
+import types
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -16,7 +20,7 @@ def python_blocks(text: str) -> list[str]:
 
 
 def test_the_readme_example_prints_what_its_comments_say() -> None:
-    (example,) = python_blocks(README)
+    example, _ = python_blocks(README)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         exec(compile(example, "README.md", "exec"), {"__name__": "readme"})
@@ -27,6 +31,22 @@ def test_the_readme_example_prints_what_its_comments_say() -> None:
     assert (
         printed[3] == "  1. OwnerOnly (OwnerOnly.before_complete_task): normal band; priority 10; registered 1st of 1"
     )
+
+
+def test_the_readme_events_example_delivers_after_publish_returns(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, example = python_blocks(README)
+    before, drain = example.split("bus.drain()")
+    module = types.ModuleType("readme_events")  # event classes are dataclasses: their module must be importable
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    namespace = module.__dict__
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(before, "README.md", "exec"), namespace)
+    assert out.getvalue() == ""  # publish returned; no listener ran
+    with contextlib.redirect_stdout(out):
+        exec(compile("bus.drain()" + drain, "README.md", "exec"), namespace)
+    assert out.getvalue() == "emailing ann: t1 is done\n"
+    assert drain.startswith("  # emailing ann: t1 is done")
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -2,27 +2,34 @@
 
     python examples/todos/main.py [--html trace.html]     (or: hookwise demo [--html trace.html])
 
-The last step sets a 100 ms budget per handler, records a trace of
-every hook call, and writes it as an HTML timeline.
+The guardrails step sets a 100 ms budget per handler, records a trace of
+every hook call, and writes it as an HTML timeline. The last step moves the
+owner's email (a slow 200 ms call) out of the request: completing a task
+publishes an event, and a worker delivers it to each listener on its own.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+import time
 import uuid
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hookwise import BudgetWarning, OperationVetoed, TraceRecorder
+from hookwise.events import EventBus
 from todo_app import (
     HOOK_BEFORE_COMPLETE_TASK,
     HOOK_BEFORE_CREATE_TASK,
     ReportingModule,
     build_app,
 )
+from todo_events import register_listeners
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,7 +109,41 @@ def main(argv: list[str] | None = None) -> int:
     html = Path(options.html)
     html.write_text(recorder.to_html("hookwise demo: the todo application"), encoding="utf-8")
     print(f"\n   timeline written to {html.resolve()} (open it in a browser)")
+
+    step("events: completing a task publishes TaskCompleted; a worker emails the owner afterwards")
+    with tempfile.TemporaryDirectory(prefix="hookwise-demo-") as directory:
+        events_demo(EventBus(f"sqlite:///{Path(directory) / 'todos.db'}"), alice)
     return 0
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def events_demo(bus: EventBus, alice: uuid.UUID) -> None:
+    """The request returns at once; the email follows; a failing listener is retried, then dead-lettered."""
+    email, crm, stats = register_listeners(bus)
+    app = build_app(quotas={alice: 3}, bus=bus)
+    worker = bus.start()
+    task = app.create_task.execute({"title": "ship release", "tags": [], "owner_id": alice})
+    started = time.perf_counter()
+    app.complete_task.execute(task.id, actor_id=alice)
+    returned = time.perf_counter()
+    print(f"   the request returned in {(returned - started) * 1000:.1f} ms (the event is stored, no listener ran)")
+    wait_for(lambda: bool(email.sent) and bool(bus.dead()))
+    worker.stop()
+    ((message, sent_at),) = email.sent
+    print(f"   email-owner sent the email {message} {(sent_at - returned) * 1000:.0f} ms after the request returned")
+    print(f"   crm-sync failed on attempts {crm.attempts}, then became a dead letter; the others were not held up")
+    print(f"   completion-stats counted {stats.completed}")
+    print("\n   hookwise events status:")
+    for status in bus.status():
+        print(f"     {status.listener:<17} done={status.done} retrying={status.retrying} dead={status.dead}")
+    for letter in bus.dead():
+        print(f"   dead letter: {letter.listener} after {letter.attempts} attempts: {letter.last_error}")
+    bus.close()
 
 
 if __name__ == "__main__":

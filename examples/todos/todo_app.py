@@ -14,6 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from hookwise import Allow, HookManager, HookResponse, OperationVetoed, Patch, Veto
+from hookwise.events import EventBus
+from todo_events import TaskCompleted
 
 # Hook point definitions for Todos component
 HOOK_BEFORE_COMPLETE_TASK = "todos.before_complete_task"
@@ -67,9 +69,10 @@ class TaskRepo:
 
 
 class CompleteTask:
-    def __init__(self, repo: TaskRepo, hooks: HookManager[Any]) -> None:
+    def __init__(self, repo: TaskRepo, hooks: HookManager[Any], bus: EventBus | None = None) -> None:
         self.repo = repo
         self.hooks = hooks
+        self.bus = bus
 
     def execute(self, task_id: UUID, actor_id: UUID) -> None:
         task = self.repo.get(task_id)
@@ -86,6 +89,10 @@ class CompleteTask:
             raise OperationVetoed(result.reason)
         task.complete()
         self.repo.save(task)
+        if self.bus is not None:
+            # React after the fact: an event, stored now and delivered by a worker (the request does not wait)
+            completed = TaskCompleted(task_id=str(task.id), owner_id=str(task.owner_id), title=task.title)
+            self.bus.publish(completed, key=str(task.owner_id))
         # After hook: observe only (no veto)
         self.hooks.dispatch(
             HOOK_AFTER_COMPLETE_TASK,
@@ -253,10 +260,12 @@ def build_app(
     over_budget: set[UUID] | None = None,
     quotas: dict[UUID, int] | None = None,
     budget: float | None = None,
+    bus: EventBus | None = None,
 ) -> TodoApp:
     """Wire the application: declare the hook points, then let every module register its handlers.
 
     ``budget``: seconds each handler may take (handlers must be fast, under 100 ms).
+    ``bus``: completing a task also publishes ``TaskCompleted`` on it.
     """
     hooks: HookManager[Any] = HookManager(budget=budget)
     declare_hooks(hooks)
@@ -273,4 +282,4 @@ def build_app(
     ]
     for module in modules:
         module.register_hooks(hooks)
-    return TodoApp(hooks, repo, activity, notifications, CompleteTask(repo, hooks), CreateTask(repo, hooks))
+    return TodoApp(hooks, repo, activity, notifications, CompleteTask(repo, hooks, bus), CreateTask(repo, hooks))
