@@ -23,13 +23,26 @@ class TaskCreated(Event, name="todos.task_created"):
     task_id: str
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def made(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> EventBus:
+    if kind == "redis":
+        return EventBus(request.getfixturevalue("redis_url"))
+    return EventBus("memory://" if kind == "memory" else f"sqlite:///{tmp_path / 'app.db'}")
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def bus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventBus]:
-    """A bus on each embedded store: both keep the same promises."""
-    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'app.db'}"
-    made = EventBus(url)
-    yield made
-    made.close()
+    """A bus on each store: they keep the same promises."""
+    found = made(request.param, request, tmp_path)
+    yield found
+    found.close()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def embedded_bus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EventBus]:
+    """A bus on each embedded store, for what they promise beyond Redis (order behind a retry, pruning)."""
+    found = made(request.param, request, tmp_path)
+    yield found
+    found.close()
 
 
 class Flaky:
@@ -122,7 +135,8 @@ def test_backoff_grows_exponentially_with_jitter_up_to_the_maximum() -> None:
     assert found.retry_at(6, 100.0) is None  # the last attempt: a dead letter
 
 
-def test_events_with_one_key_reach_a_listener_in_publish_order_and_wait_for_a_retry(bus: EventBus) -> None:
+def test_events_with_one_key_reach_a_listener_in_publish_order_and_wait_for_a_retry(embedded_bus: EventBus) -> None:
+    bus = embedded_bus
     order: list[str] = []
     failing = {"a1"}
 
@@ -275,7 +289,8 @@ def test_delivery_says_which_event_which_attempt_and_when(bus: EventBus) -> None
     assert event_id < bus.publish(TaskCompleted(task_id="t2", owner_id="ann"))  # ids sort by time
 
 
-def test_prune_forgets_delivered_events_but_never_undelivered_ones(bus: EventBus) -> None:
+def test_prune_forgets_delivered_events_but_never_undelivered_ones(embedded_bus: EventBus) -> None:
+    bus = embedded_bus
     steady, flaky = Steady(), Flaky(failures=1)
     bus.register(steady)
     bus.register(flaky)

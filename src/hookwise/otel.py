@@ -35,7 +35,7 @@ from hookwise._tracing import TraceEvent, outcome_of
 if TYPE_CHECKING:
     from hookwise.events import Delivery
 
-__all__ = ["OpenTelemetryMonitor", "carried_context", "delivery_span"]
+__all__ = ["OpenTelemetryMonitor", "active_tracer", "carried_context", "delivery_span"]
 
 
 class OpenTelemetryMonitor:
@@ -99,10 +99,24 @@ def _finish(span: trace.Span, result: Any, error: BaseException | None) -> None:
 
 
 def carried_context() -> dict[str, str]:
-    """The current trace context as headers (``traceparent``, ``tracestate``), to store with an event."""
+    """The current trace context as headers (``traceparent``, ``tracestate``), to store with an event;
+    none outside a recording span (the API is often imported by a library, with nothing to carry)."""
+    if not trace.get_current_span().get_span_context().is_valid:
+        return {}
     headers: dict[str, str] = {}
     propagate.inject(headers)
     return headers
+
+
+def active_tracer(preferred: trace.Tracer | None = None) -> trace.Tracer | None:
+    """``preferred``, or the tracer of the provider the application installed; None when none is installed
+    (OpenTelemetry's API is imported, with nothing to record)."""
+    if preferred is not None:
+        return preferred
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider):
+        return None
+    return provider.get_tracer("hookwise")
 
 
 @contextmanager

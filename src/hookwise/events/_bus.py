@@ -10,26 +10,23 @@ and OpenTelemetry see deliveries as they see hook calls.
 from __future__ import annotations
 
 import contextvars
-import json
-import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast, final
 
 from hookwise._engine import Instrumentation, runner
 from hookwise._plugins import PluginInfo, default_name, describe, identity, marked
 from hookwise._spec import HookSpec
 from hookwise._text import did_you_mean, shown
-from hookwise.events._event import Delivery, Event, checked_payload, encode, non_finite
+from hookwise.events._event import Delivery, Event, sealed
 from hookwise.events._listeners import Listener, listener_options, seconds
 from hookwise.events._store import DeadLetter, DeliveryRecord, Envelope, ListenerStatus, Store, open_store
 from hookwise.exceptions import (
     EventDefinitionError,
     PluginValidationError,
-    PublishError,
     RegistrationError,
 )
 
@@ -40,6 +37,11 @@ if TYPE_CHECKING:
 E = TypeVar("E", bound=Event)
 
 _UNIT: contextvars.ContextVar[tuple[EventBus, Any] | None] = contextvars.ContextVar("hookwise_event_unit", default=None)
+
+
+class _Run(NamedTuple):
+    run: Callable[[dict[str, Any]], Any]
+    tracer: Any
 
 
 class _Registered(NamedTuple):
@@ -67,15 +69,18 @@ class EventBus:
         poll: seconds an idle worker waits before it looks for events
             published by other processes (events published by this process
             wake it at once).
+        outbox: with a broker (``redis://``), the application's SQLite database
+            (``sqlite:///app.db``): events published in its transactions wait
+            there, committed with its rows, until they are relayed to the broker.
 
     Raises:
         EventStoreError: the URL names no store, or the store cannot be opened.
     """
 
-    def __init__(self, url: str = "memory://", *, poll: float = 0.5) -> None:
+    def __init__(self, url: str = "memory://", *, poll: float = 0.5, outbox: str | None = None) -> None:
         self.url = url
         self.poll = seconds("EventBus()", "poll", poll)
-        self.store: Store = open_store(url)
+        self.store: Store = open_store(url, outbox=outbox)
         self._lock = threading.RLock()
         self._plugins: dict[str, _Registered] = {}
         self._identities: dict[object, str] = {}
@@ -83,7 +88,7 @@ class EventBus:
         self._events: dict[str, type[Event]] = {}
         self._specs: dict[str, HookSpec[..., Any]] = {}
         self._monitors: list[tuple[Monitor, frozenset[str] | None]] = []
-        self._runners: dict[str, Callable[[dict[str, Any]], Any]] = {}
+        self._runners: dict[str, _Run] = {}
         self._wakers: dict[str, list[Callable[[], None]]] = {}
         self._workers: list[Worker] = []
 
@@ -256,12 +261,7 @@ class EventBus:
                 or the store refused the write (read-only, full, locked); nothing
                 was published.
         """
-        payload = checked_payload(event)
-        given = cast("object", key)
-        if given is not None and not isinstance(given, str):
-            msg = f"event {type(event).event_name!r}: key must be a str or None, not {shown(key, 60)}"
-            raise PublishError(msg, event=type(event).event_name)
-        envelope = _envelope(event, payload, key)
+        envelope = sealed(event, key)
         if within is not None:
             self.store.publish_in(self.store.join(within), [envelope])
             from hookwise.events._units import unit_of_work
@@ -308,6 +308,27 @@ class EventBus:
             names = [e.name for e in cast("list[Envelope]", handle)] if isinstance(handle, list) else list(self._events)
         self._wake(names)
 
+    def use_store(self, url: str, *, outbox: str | None = None) -> None:
+        """Keep events in another store from now on, with every registered listener subscribed there.
+
+        For a worker run against another broker than the application's default
+        (``hookwise events worker --broker redis://...``). Events waiting in the
+        previous store stay there. Workers of this bus must be stopped first.
+
+        Raises:
+            EventStoreError: the URL names no store, or it cannot be opened.
+            RuntimeError: a worker of this bus is running.
+        """
+        with self._lock:
+            if self._workers:
+                msg = "stop this bus's workers before it uses another store"
+                raise RuntimeError(msg)
+            store = open_store(url, outbox=outbox)
+            for found in self._listeners.values():
+                store.subscribe(found.name, found.event.event_name)
+            self.store.close()
+            self.store, self.url = store, url
+
     def _wake(self, event_names: Iterable[str]) -> None:
         for name in set(event_names):
             for wake in self._wakers.get(name, ()):
@@ -338,33 +359,32 @@ class EventBus:
             whatever the listener raised; the worker records it.
         """
         __tracebackhide__ = True
-        run = self._runners.get(found.name) or self._runner(found)
-        if "opentelemetry" in sys.modules:
-            with self._span(delivery):
-                run({"event": event, "delivery": delivery})
-        else:
+        run, tracer = self._runners.get(found.name) or self._runner(found)
+        if tracer is None:
+            run({"event": event, "delivery": delivery})
+            return
+        from hookwise.otel import delivery_span
+
+        with delivery_span(delivery, tracer):
             run({"event": event, "delivery": delivery})
 
     async def adeliver(self, found: Listener, event: Event, delivery: Delivery) -> None:
         """:meth:`deliver`, awaited: an async listener is awaited, a sync one called."""
         __tracebackhide__ = True
-        run = self._runners.get(found.name) or self._runner(found)
-        if "opentelemetry" in sys.modules:
-            with self._span(delivery):
-                await run({"event": event, "delivery": delivery})
-        else:
+        run, tracer = self._runners.get(found.name) or self._runner(found)
+        if tracer is None:
+            await run({"event": event, "delivery": delivery})
+            return
+        from hookwise.otel import delivery_span
+
+        with delivery_span(delivery, tracer):
             await run({"event": event, "delivery": delivery})
 
-    def _span(self, delivery: Delivery) -> AbstractContextManager[object]:
-        """The delivery's OpenTelemetry span, with the tracer of the bus's ``OpenTelemetryMonitor`` if it has one."""
-        from hookwise.otel import OpenTelemetryMonitor, delivery_span
-
-        tracer = next((m.tracer for m, _ in self._monitors if isinstance(m, OpenTelemetryMonitor)), None)
-        return delivery_span(delivery, tracer)
-
-    def _runner(self, found: Listener) -> Callable[[dict[str, Any]], Any]:
+    def _runner(self, found: Listener) -> _Run:
         """How a listener's deliveries run: its event's hook with the listener as the one implementation,
-        instrumented with the bus's monitors of that event (kept until the monitors change)."""
+        instrumented with the bus's monitors of that event; and the tracer of their OpenTelemetry spans (the
+        bus's ``OpenTelemetryMonitor``'s, or the installed provider's), or None. Kept until the monitors change.
+        """
         spec = self._specs[found.event.event_name]
         with self._lock:
             monitors = [m for m, events in self._monitors if events is None or spec.name in events]
@@ -374,8 +394,13 @@ class EventBus:
                 instrumentation=Instrumentation.for_hook(spec, monitors) if monitors else None,
                 is_async=found.is_async,
             )
-            self._runners[found.name] = run
-        return run
+            tracer = None
+            if "opentelemetry" in sys.modules:
+                from hookwise.otel import OpenTelemetryMonitor, active_tracer
+
+                tracer = active_tracer(next((m.tracer for m in monitors if isinstance(m, OpenTelemetryMonitor)), None))
+            made = self._runners[found.name] = _Run(run, tracer)
+        return made
 
     def start(
         self,
@@ -539,32 +564,3 @@ def _spec_for(event: type[Event]) -> HookSpec[..., Any]:
     return HookSpec.from_names(
         event.event_name, ["event", "delivery"], kind="observe", doc=f"Deliveries of {event.__qualname__}."
     )
-
-
-def _envelope(event: Event, payload: dict[str, Any], key: str | None) -> Envelope:
-    cls = type(event)
-    try:
-        text = encode(payload)
-    except ValueError:  # NaN or infinity: JSON has neither
-        where, value = non_finite(payload) or ("?", float("nan"))
-        msg = (
-            f"event {cls.event_name!r}: field {where} is {value!r}, which JSON cannot hold; "
-            f"send such numbers as str or None"
-        )
-        raise PublishError(msg, event=cls.event_name) from None
-    headers = json.dumps(_carried_context()) if "opentelemetry" in sys.modules else "{}"
-    return Envelope(new_id(), cls.event_name, cls.event_version, key, text, headers, time.time())
-
-
-def new_id() -> str:
-    """A new event id: 32 hex digits, the first 12 the time in milliseconds (so ids sort by time), the
-    rest random."""
-    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
-
-
-def _carried_context() -> dict[str, str]:
-    try:
-        from hookwise.otel import carried_context
-    except ImportError:  # pragma: no cover - the API without its package
-        return {}
-    return carried_context()

@@ -1,7 +1,8 @@
 """``hookwise events``: run workers and operate an event store from the command line.
 
-- ``hookwise events worker --app myapp.events:bus`` delivers until SIGTERM or Ctrl+C,
-  then finishes the deliveries in flight (up to ``--shutdown-timeout``) and exits.
+- ``hookwise events worker --app myapp.events:bus [--broker redis://...]`` delivers until
+  SIGTERM or Ctrl+C, then finishes the deliveries in flight (up to ``--shutdown-timeout``)
+  and exits.
 - ``status``, ``dead``, ``retry``, ``show EVENT_ID``, ``prune``, ``forget LISTENER``
   work on the bus of ``--app``, or on a store by ``--url`` (no application code imported).
 """
@@ -37,6 +38,8 @@ def add_commands(commands: Any) -> None:
         return parser
 
     worker = action("worker", "deliver events until SIGTERM or Ctrl+C", _worker, app_only=True)
+    worker.add_argument("--broker", metavar="URL", help="deliver from this store instead of the bus's (redis://...)")
+    worker.add_argument("--outbox", metavar="URL", help="with --broker: the application's database to relay from")
     worker.add_argument("--listener", action="append", metavar="NAME", help="serve only this listener (repeat)")
     worker.add_argument("--threads", type=int, default=1, help="threads running deliveries while none is slow")
     worker.add_argument("--slow-after", type=float, default=0.05, metavar="S", help="seconds until a delivery is slow")
@@ -80,6 +83,8 @@ def _worker(args: argparse.Namespace) -> int:
     if not bus.listeners:
         msg = f"--app {args.app!r}: the bus has no listeners registered; register them where the bus is made"
         raise CommandError(msg)
+    if args.broker:
+        bus.use_store(args.broker, outbox=args.outbox)
     logger = logging.getLogger("hookwise.events")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)

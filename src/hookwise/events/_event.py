@@ -12,8 +12,12 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import datetime
+import itertools
 import json
 import math
+import os
+import sys
+import time
 import types
 import typing
 import weakref
@@ -26,6 +30,7 @@ from uuid import UUID
 from hookwise._guardrails import frozen
 from hookwise._spec import HookSpec
 from hookwise._text import shown
+from hookwise.events._store import Envelope
 from hookwise.exceptions import EventDefinitionError, HookCallError, PublishError
 
 _NAME_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
@@ -87,6 +92,49 @@ def _fields(event_class: type[Event]) -> tuple[dataclasses.Field[Any], ...]:
 
 
 _SPEC: Final = HookSpec.from_names("event", ["event"])  # names what publish checks, for its messages
+
+
+def sealed(event: Event, key: str | None) -> Envelope:
+    """An event ready to store: its fields checked and encoded, a new id, the time, the trace context.
+
+    Raises:
+        PublishError: a field that is not primitive data, or a number JSON cannot hold (naming the
+            field), or a key that is not a str.
+    """
+    payload = checked_payload(event)
+    cls = type(event)
+    given = cast("object", key)
+    if given is not None and not isinstance(given, str):
+        msg = f"event {cls.event_name!r}: key must be a str or None, not {shown(key, 60)}"
+        raise PublishError(msg, event=cls.event_name)
+    try:
+        text = encode(payload)
+    except ValueError:  # NaN or infinity: JSON has neither
+        where, value = non_finite(payload) or ("?", float("nan"))
+        msg = (
+            f"event {cls.event_name!r}: field {where} is {value!r}, which JSON cannot hold; "
+            f"send such numbers as str or None"
+        )
+        raise PublishError(msg, event=cls.event_name) from None
+    headers = json.dumps(_carried_context()) if "opentelemetry" in sys.modules else "{}"
+    return Envelope(new_id(), cls.event_name, cls.event_version, key, text, headers, time.time())
+
+
+_SEQUENCE: Final = itertools.count()
+
+
+def new_id() -> str:
+    """A new event id: 32 hex digits: the time in milliseconds (12), a counter of this process (4), random
+    (16); so ids sort by time, and the ids one process makes in one millisecond, by publish order."""
+    return f"{time.time_ns() // 1_000_000:012x}{next(_SEQUENCE) & 0xFFFF:04x}{os.urandom(8).hex()}"
+
+
+def _carried_context() -> dict[str, str]:
+    try:
+        from hookwise.otel import carried_context
+    except ImportError:  # pragma: no cover - the API without its package
+        return {}
+    return carried_context()
 
 
 def checked_payload(event: Event) -> dict[str, Any]:

@@ -46,9 +46,9 @@ from typing import Any, Final, TypeVar, cast, final
 from urllib.parse import parse_qs, quote, unquote
 
 from hookwise._text import told
-from hookwise.events import _operating as operating
-from hookwise.events import _schema as sql
-from hookwise.events._store import Claimed, DeadLetter, DeliveryRecord, Envelope, ListenerStatus, Policy
+from hookwise.events import _sqlite_operating as operating
+from hookwise.events import _sqlite_schema as sql
+from hookwise.events._store import Claimed, DeadLetter, DeliveryRecord, Envelope, ListenerStatus, Policy, abandoned
 from hookwise.events._units import Unit, buffered, committed, unit_of_work
 from hookwise.exceptions import EventStoreError, PublishError
 
@@ -255,6 +255,32 @@ class SQLiteStore:
             return buffered(connection, self.publish)
         return committed(self.join(connection))
 
+    def relay(self) -> int:
+        """Nothing to relay: this store keeps its events itself."""
+        return 0
+
+    def hand_over(self, send: Callable[[Sequence[Envelope]], None], limit: int = 500) -> int:
+        """Hand the oldest stored events to ``send`` (another store), then forget them; how many.
+
+        Used when this file is the outbox of a broker: in one write transaction, so relays
+        of several processes take turns and keep the order; if ``send`` raises, nothing is
+        forgotten, and a ``send`` that ran before a crash runs again (it must drop what it
+        has seen, by event id).
+        """
+
+        def relay(connection: sqlite3.Connection) -> int:
+            rows = connection.execute(
+                "SELECT seq, id, name, version, key, payload, headers, published_at FROM hookwise_events "
+                "ORDER BY seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+            if rows:
+                send([Envelope(*row[1:]) for row in rows])
+                connection.execute("DELETE FROM hookwise_events WHERE seq <= ?", (rows[-1][0],))
+            return len(rows)
+
+        return self._transaction("relay the outbox", relay)
+
     def join(self, connection: object) -> Unit:
         unit = unit_of_work(connection)
         if self.path is None:
@@ -313,7 +339,7 @@ class SQLiteStore:
                 if row[1] >= policy.attempts:
                     connection.execute(
                         "UPDATE hookwise_deliveries SET state = 'dead', last_error = ? WHERE id = ?",
-                        (_abandoned_error(row[1], policy), row[0]),
+                        (abandoned(row[1], policy), row[0]),
                     )
                 else:
                     rows.append(row)
@@ -378,7 +404,14 @@ class SQLiteStore:
         if not claimed:
             return
         now = time.time()
-        entry = _Queued([(now, c.token[0], c.token[1]) for c in claimed])
+        rows: list[tuple[object, ...]] = [(now, c.token[0], c.token[1]) for c in claimed]
+        if not self._queue and self._gate.acquire(blocking=False):  # alone: no queue to share
+            try:
+                self._write_done(rows)
+            finally:
+                self._gate.release()
+            return
+        entry = _Queued(rows)
         with self._queue_lock:
             self._queue.append(entry)
         while not entry.written:
@@ -464,7 +497,7 @@ class SQLiteStore:
 
         return self._transaction("make retries due", due_now)
 
-    # -- operating (the queries are in _operating.py) -----------------------------------------------------
+    # -- operating (the queries are in _sqlite_operating.py) -----------------------------------------------------
     def status(self) -> list[ListenerStatus]:
         return self._run("read", operating.status, write=False)
 
@@ -523,7 +556,7 @@ def _locked_hint() -> str:
 
 
 def _materialize(connection: sqlite3.Connection, listener: str, event_name: str, cursor: int) -> int:
-    """Make deliveries of the listener's events among the next :data:`~_schema.SCAN` past its cursor; move
+    """Make deliveries of the listener's events among the next :data:`~_sqlite_schema.SCAN` past its cursor; move
     the cursor past them all. Returns the new cursor."""
     rows = connection.execute(sql.NEW_EVENTS, (cursor, sql.SCAN)).fetchall()
     if not rows:
@@ -543,10 +576,3 @@ def _seq_of(connection: sqlite3.Connection, delivery: int) -> int:
 def _refused(envelopes: Sequence[Envelope], text: str) -> PublishError:
     names = sorted({envelope.name for envelope in envelopes})
     return PublishError(f"{text}; nothing was published ({', '.join(names)})", event=names[0] if names else "")
-
-
-def _abandoned_error(attempts: int, policy: Policy) -> str:
-    return (
-        f"attempt {attempts} of {policy.attempts} never finished: the worker holding it stopped (it died, or ran "
-        f"past the listener's timeout of {policy.lease:g} s)"
-    )

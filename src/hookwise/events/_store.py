@@ -189,13 +189,28 @@ class Store(Protocol):
         """Forget delivered events published before ``older_than`` (a time); return how many deliveries."""
         ...
 
+    def relay(self) -> int:
+        """Move events waiting in an outbox to the store (a broker's); how many. Stores without one: 0."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...
 
 
-def open_store(url: str) -> Store:
+def abandoned(attempts: int, policy: Policy) -> str:
+    """The last error of a delivery whose worker stopped during its last allowed attempt."""
+    return (
+        f"attempt {attempts} of {policy.attempts} never finished: the worker holding it stopped (it died, or ran "
+        f"past the listener's timeout of {policy.lease:g} s)"
+    )
+
+
+def open_store(url: str, *, outbox: str | None = None) -> Store:
     """The store a URL names: ``sqlite:///path`` (``?synchronous=full``), ``memory://``, ``redis://host:port/db``.
+
+    ``outbox`` (a ``sqlite:///`` URL, the application's database) is where a broker's
+    events published in the application's transactions wait to be relayed.
 
     Raises:
         EventStoreError: an unknown scheme, or a store that cannot be opened.
@@ -204,15 +219,18 @@ def open_store(url: str) -> Store:
 
     scheme, sep, _rest = url.partition("://")
     if not sep:
-        msg = f"event store URL {url!r} has no scheme; use sqlite:///path/events.db or memory://"
+        msg = f"event store URL {url!r} has no scheme; use sqlite:///path/events.db, memory:// or redis://host:6379/0"
         raise EventStoreError(msg)
-    if scheme == "sqlite":
+    if scheme in ("redis", "rediss"):
+        from hookwise.events._redis import RedisStore
+
+        return RedisStore(url, outbox)
+    if outbox is not None:
+        msg = f"outbox={outbox!r} is for a broker (redis://); a {scheme}:// store keeps its events itself"
+        raise EventStoreError(msg)
+    if scheme in ("sqlite", "memory"):
         from hookwise.events._sqlite import SQLiteStore
 
         return SQLiteStore(url)
-    if scheme == "memory":
-        from hookwise.events._sqlite import SQLiteStore
-
-        return SQLiteStore(url)
-    msg = f"event store URL {url!r}: unknown scheme {scheme!r}; use sqlite:///path/events.db or memory://"
+    msg = f"event store URL {url!r}: unknown scheme {scheme!r}; use sqlite:///path/events.db, memory:// or redis://"
     raise EventStoreError(msg)

@@ -23,13 +23,13 @@ import socket
 import threading
 import time
 import traceback
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast, final
 
 from hookwise._text import told
 from hookwise.events._event import Delivery, Event, decode, rebuild
 from hookwise.events._listeners import count, seconds
+from hookwise.events._pool import Lane, LanePool
 from hookwise.events._store import Claimed, Policy
 from hookwise.exceptions import EventStoreError
 
@@ -71,28 +71,6 @@ def describe(error: BaseException) -> str:
     return text
 
 
-def _nothing() -> None:
-    return None
-
-
-@final
-class _Lane:
-    """One listener's deliveries in a worker: run by one pool thread at a time, so they keep their order."""
-
-    __slots__ = ("due", "failures", "listener", "poked", "policies", "state", "stop_waking")
-
-    def __init__(self, listener: Listener) -> None:
-        self.listener = listener
-        self.policies = {listener.name: listener.policy}
-        self.state = "new"
-        """``ready`` (queued for a thread), ``running``, ``waiting`` (until ``due``)."""
-        self.due = 0.0
-        self.poked = False
-        """An event for it was published while it ran: look again at once."""
-        self.failures = 0
-        self.stop_waking: Callable[[], None] = _nothing
-
-
 @final
 class Worker:
     """Delivers a bus's events to some of its listeners, each listener in its own lane.
@@ -132,13 +110,10 @@ class Worker:
         self._stopping = threading.Event()
         self._wakes: list[Callable[[], None]] = []
         self._loops = threading.local()
-        self._lanes = {found.name: _Lane(found) for found in listeners}
-        self._cond = threading.Condition()
-        self._ready: deque[_Lane] = deque()
-        self._busy: dict[int, float] = {}
-        """Pool threads running a delivery, and since when."""
-        self._pool_threads: list[threading.Thread] = []
-        self._helpers: list[threading.Thread] = []
+        self._lanes = {found.name: Lane(found) for found in listeners}
+        self._decoded: dict[str, dict[str, Any]] = {}
+        """Recently decoded payloads of scalar fields, by event id: each listener of an event decodes it once."""
+        self._pool: LanePool | None = None
 
     def __repr__(self) -> str:
         return f"<Worker {self.name} listeners={sorted(self.listeners)} delivered={self.delivered}>"
@@ -147,7 +122,14 @@ class Worker:
     def _open(self, claimed: Claimed) -> tuple[Listener, Event, Delivery]:
         found = self.listeners[claimed.listener]
         envelope = claimed.envelope
-        event = rebuild(found.event, decode(envelope.payload))
+        fields = self._decoded.get(envelope.id)
+        if fields is None:
+            fields = decode(envelope.payload)
+            if "[" not in envelope.payload and envelope.payload.count("{") == 1:  # scalars only: safe to share
+                if len(self._decoded) >= 1024:
+                    self._decoded.clear()
+                self._decoded[envelope.id] = fields
+        event = rebuild(found.event, fields)
         delivery = Delivery(
             event_id=envelope.id,
             event_name=envelope.name,
@@ -187,8 +169,15 @@ class Worker:
                 text,
             )
 
-    def run_one(self, claimed: Claimed) -> None:
-        """Run one claimed delivery in this thread and record its outcome."""
+    def _record(self, claimed: Claimed, error: Exception | None) -> None:
+        """Write a delivery's outcome to the store: done, or failed (a retry or a dead letter)."""
+        if error is None:
+            self._done(claimed)
+        else:
+            self._failed(claimed, error)
+
+    def _outcome(self, claimed: Claimed) -> Exception | None:
+        """Run one claimed delivery in this thread; what the listener raised, or None."""
         try:
             found, event, delivery = self._open(claimed)
             if found.is_async:
@@ -196,27 +185,67 @@ class Worker:
             else:
                 self.bus.deliver(found, event, delivery)
         except Exception as error:  # noqa: BLE001 - a listener's failure is recorded, never raised here
-            self._failed(claimed, error)
-        else:
-            self._done(claimed)
+            return error
+        return None
 
-    async def arun_one(self, claimed: Claimed, *, offload: bool = True) -> None:
-        """Run one claimed delivery, awaited; with ``offload``, sync listeners and the store's work run in a
-        thread, so the loop stays free."""
-
-        async def run(function: Callable[..., Any], *args: Any) -> Any:
-            return await asyncio.to_thread(function, *args) if offload else function(*args)
-
+    async def _aoutcome(self, claimed: Claimed, *, offload: bool) -> Exception | None:
+        """:meth:`_outcome`, awaited; with ``offload``, a sync listener runs in a thread."""
         try:
             found, event, delivery = self._open(claimed)
             if found.is_async:
                 await self.bus.adeliver(found, event, delivery)
+            elif offload:
+                await asyncio.to_thread(self.bus.deliver, found, event, delivery)
             else:
-                await run(self.bus.deliver, found, event, delivery)
+                self.bus.deliver(found, event, delivery)
         except Exception as error:  # noqa: BLE001 - a listener's failure is recorded, never raised here
-            await run(self._failed, claimed, error)
-        else:
-            await run(self._done, claimed)
+            return error
+        return None
+
+    def run_one(self, claimed: Claimed) -> None:
+        """Run one claimed delivery in this thread and record its outcome.
+
+        Raises:
+            EventStoreError: the outcome could not be recorded (the delivery runs again later).
+        """
+        self._record(claimed, self._outcome(claimed))
+
+    # -- when the store fails ------------------------------------------------------------------------------
+    def _recorded(self, lane: Lane, claimed: Claimed, error: Exception | None) -> bool:
+        """Record an outcome; if the store refuses, keep it to record once the store answers again."""
+        try:
+            self._record(claimed, error)
+        except EventStoreError as failure:
+            lane.unrecorded.append((claimed, error))
+            self._store_failed(lane, failure)
+            return False
+        return True
+
+    def _settle(self, lane: Lane) -> bool:
+        """Record the outcomes the store refused before, in order; False while it still refuses."""
+        while lane.unrecorded:
+            claimed, error = lane.unrecorded[0]
+            try:
+                self._record(claimed, error)
+            except EventStoreError as failure:
+                self._store_failed(lane, failure)
+                return False
+            lane.unrecorded.popleft()
+        return True
+
+    def _store_failed(self, lane: Lane, error: EventStoreError) -> None:
+        """The store failed (a broker restarting, a locked file): the lane waits, longer each time, up to 30 s."""
+        lane.failures += 1
+        wait = min(30.0, 0.05 * 2**lane.failures)
+        lane.due = time.monotonic() + wait
+        name = lane.listener.name
+        _log.warning("worker %s: listener %r waits %.1f s for the store: %s", self.name, name, wait, error)
+
+    def _give_back(self, claimed: Sequence[Claimed]) -> None:
+        try:
+            self.bus.store.release(claimed)
+        except EventStoreError as error:  # they are handed out again when their leases end
+            _log.warning("worker %s cannot give back %d deliveries: %s", self.name, len(claimed), error)
 
     def _loop(self) -> asyncio.AbstractEventLoop:
         """This thread's event loop for async listeners (a thread lane or a drain outside any loop)."""
@@ -227,121 +256,69 @@ class Worker:
 
     # -- threads -----------------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the pool's threads (and the watch that adds one when a listener is slow)."""
-        with self._cond:
-            for lane in self._lanes.values():
-                lane.stop_waking = self.bus.on_published(lane.listener.event.event_name, self._poker(lane))
-                self._ready.append(lane)
-            for _ in range(min(self.threads, len(self._lanes))):
-                self._spawn()
-        watch = threading.Thread(target=self._watch, name="hookwise worker watch", daemon=True)
-        self._helpers.append(watch)
-        watch.start()
+        """Start delivering in threads: the lanes on an elastic pool (``_pool.py``)."""
+        pool = self._pool = LanePool(
+            list(self._lanes.values()),
+            self._run_lane,
+            threads=self.threads,
+            slow_after=self.slow_after,
+            tick=self._relay,
+            tick_every=self.bus.poll,
+            stopping=self._stopping,
+            name=self.name,
+        )
+        pool.on_exit = self._close_loop
+        for lane in self._lanes.values():
+            lane.stop_waking = self.bus.on_published(lane.listener.event.event_name, pool.poker(lane))
+        pool.start()
 
-    def _spawn(self) -> None:
-        thread = threading.Thread(target=self._pool, name=f"hookwise worker {len(self._pool_threads) + 1}", daemon=True)
-        self._pool_threads.append(thread)
-        thread.start()
+    def _close_loop(self) -> None:
+        loop: asyncio.AbstractEventLoop | None = getattr(self._loops, "loop", None)
+        if loop is not None:
+            loop.close()
+            self._loops.loop = None
 
-    def _poker(self, lane: _Lane) -> Callable[[], None]:
-        def poke() -> None:
-            with self._cond:
-                if lane.state == "waiting":
-                    lane.state = "ready"
-                    self._ready.append(lane)
-                    self._cond.notify()
-                else:
-                    lane.poked = True
-
-        return poke
-
-    def _pool(self) -> None:
-        """A pool thread: run ready lanes, a batch at a time, round robin."""
-        me = threading.current_thread()
-        try:
-            while (lane := self._next_lane()) is not None:
-                more = self._run_lane(lane)
-                with self._cond:
-                    self._park(lane, more)
-                    if self._surplus():
-                        return
-        finally:
-            with self._cond:
-                self._pool_threads.remove(me)
-                self._cond.notify_all()
-            loop: asyncio.AbstractEventLoop | None = getattr(self._loops, "loop", None)
-            if loop is not None:
-                loop.close()
-
-    def _next_lane(self) -> _Lane | None:
-        with self._cond:
-            while not self._stopping.is_set():
-                now = time.monotonic()
-                for lane in self._lanes.values():
-                    if lane.state == "waiting" and lane.due <= now:
-                        lane.state = "ready"
-                        self._ready.append(lane)
-                if self._ready:
-                    lane = self._ready.popleft()
-                    lane.state = "running"
-                    lane.poked = False
-                    return lane
-                waiting = [lane.due for lane in self._lanes.values() if lane.state == "waiting"]
-                self._cond.wait(max(0.0, min(waiting) - now) if waiting else None)
-        return None
-
-    def _park(self, lane: _Lane, more: bool) -> None:
-        """After a lane's batch: ready again if it had work (or was poked), else waiting for its next due time."""
-        if more or lane.poked:
-            lane.state = "ready"
-            self._ready.append(lane)
-            self._cond.notify()
-        else:
-            lane.state = "waiting"
-            self._cond.notify()  # a thread waiting on an earlier due time recomputes
-
-    def _surplus(self) -> bool:
-        """Whether this thread is one more than the pool needs now (it was added for a slow listener)."""
-        now = time.monotonic()
-        stuck = sum(1 for started in list(self._busy.values()) if now - started > self.slow_after)
-        return len(self._pool_threads) - stuck > self.threads
-
-    def _run_lane(self, lane: _Lane) -> bool:
-        """Claim a batch of the lane's deliveries and run them; whether it found work."""
-        found = lane.listener
+    def _batch(self, lane: Lane) -> list[Claimed] | None:
+        """The lane's next batch: what it held when the store failed, or a fresh claim; None when the store
+        fails or nothing is due (the lane's due time is set)."""
+        if not self._settle(lane):
+            return None
+        if lane.held:
+            claimed, lane.held = lane.held, []
+            return claimed
         try:
             claimed = self.bus.store.claim(lane.policies, self.batch, self.name)
         except EventStoreError as error:
-            lane.failures += 1
-            _log.warning("worker %s cannot claim deliveries for %r: %s", self.name, found.name, error)
-            lane.due = time.monotonic() + min(30.0, 0.1 * 2**lane.failures)
-            return False
+            self._store_failed(lane, error)
+            return None
         lane.failures = 0
         if not claimed:
-            lane.due = time.monotonic() + self._idle(found)
+            lane.due = time.monotonic() + self._idle(lane.listener)
+            return None
+        return claimed
+
+    def _run_lane(self, lane: Lane) -> bool:
+        """Run a batch of the lane's deliveries; whether it found work."""
+        claimed = self._batch(lane)
+        if claimed is None:
             return False
-        me = threading.get_ident()
         for index, one in enumerate(claimed):
             if self._stopping.is_set():
-                self.bus.store.release(claimed[index:])
+                self._give_back(claimed[index:])
                 break
-            self._busy[me] = time.monotonic()
-            try:
-                self.run_one(one)
-            finally:
-                del self._busy[me]
+            assert self._pool is not None  # noqa: S101 - lanes run in threads once the pool started
+            with self._pool.running():
+                error = self._outcome(one)
+            if not self._recorded(lane, one, error):
+                lane.held = claimed[index + 1 :]
+                return False
         return True
 
-    def _watch(self) -> None:
-        """Add a pool thread while slow deliveries hold the pool's threads, so other listeners keep flowing."""
-        while not self._stopping.wait(self.slow_after / 2):
-            with self._cond:
-                now = time.monotonic()
-                stuck = sum(1 for started in list(self._busy.values()) if now - started > self.slow_after)
-                free = len(self._pool_threads) - stuck
-                wanted = self._ready or any(o.state == "waiting" and o.due <= now for o in self._lanes.values())
-                if free < self.threads and len(self._pool_threads) < len(self._lanes) and wanted:
-                    self._spawn()
+    def _relay(self) -> None:
+        try:
+            self.bus.store.relay()
+        except EventStoreError as error:
+            _log.warning("worker %s cannot relay the outbox: %s", self.name, error)
 
     def _idle(self, found: Listener) -> float:
         """Seconds to wait for work: until the next retry is due, at most the bus's poll interval."""
@@ -359,18 +336,18 @@ class Worker:
             running (its delivery is handed out again after its timeout).
         """
         self._stopping.set()
-        with self._cond:
-            self._cond.notify_all()
-            threads = [*self._pool_threads, *self._helpers]
-            for lane in self._lanes.values():
-                lane.stop_waking()
-                lane.stop_waking = _nothing
+        for lane in self._lanes.values():
+            lane.stop_waking()
+            lane.stop_waking = lambda: None
         for wake in list(self._wakes):
             wake()
         deadline = time.monotonic() + (self.shutdown_timeout if timeout is None else timeout)
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        busy = [thread.name for thread in threads if thread.is_alive()]
+        busy = self._pool.stop(deadline) if self._pool is not None else []
+        for lane in self._lanes.values():
+            if lane.unrecorded and not self._settle(lane):
+                _log.warning(
+                    "worker %s: %d outcomes unrecorded; delivered again later", self.name, len(lane.unrecorded)
+                )
         if busy:
             _log.warning("worker %s stopped waiting for %s", self.name, ", ".join(busy))
         return not busy
@@ -386,9 +363,8 @@ class Worker:
     # -- asyncio -----------------------------------------------------------------------------------------
     async def serve(self) -> None:
         """Run one task per listener until cancelled; then finish what is in flight (up to the shutdown timeout)."""
-        tasks = [
-            asyncio.create_task(self._alane(found), name=f"hookwise {found.name}") for found in self.listeners.values()
-        ]
+        tasks = [asyncio.create_task(self._alane(lane), name=f"hookwise {name}") for name, lane in self._lanes.items()]
+        tasks.append(asyncio.create_task(self._arelay(), name="hookwise relay"))
         try:
             await asyncio.wait(tasks)
         except asyncio.CancelledError:
@@ -402,7 +378,17 @@ class Worker:
         for task in tasks:
             task.result()
 
-    async def _alane(self, found: Listener) -> None:
+    async def _arelay(self) -> None:
+        """Every ``poll`` seconds, relay the events waiting in an outbox (a broker's store)."""
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        self._wakes.append(lambda: _soon(loop, stop.set))
+        while not self._stopping.is_set():
+            await asyncio.to_thread(self._relay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.bus.poll)
+
+    async def _alane(self, lane: Lane) -> None:
         loop = asyncio.get_running_loop()
         wake = asyncio.Event()
 
@@ -410,22 +396,23 @@ class Worker:
             loop.call_soon_threadsafe(wake.set)
 
         self._wakes.append(waker)
-        stop_waking = self.bus.on_published(found.event.event_name, waker)
-        policies = {found.name: found.policy}
+        stop_waking = self.bus.on_published(lane.listener.event.event_name, waker)
         try:
             while not self._stopping.is_set():
                 wake.clear()
-                claimed = await asyncio.to_thread(self.bus.store.claim, policies, self.batch, self.name)
-                if not claimed:
-                    idle = await asyncio.to_thread(self._idle, found)
+                claimed = await asyncio.to_thread(self._batch, lane)
+                if claimed is None:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), idle)
+                        await asyncio.wait_for(wake.wait(), max(0.0, lane.due - time.monotonic()))
                     continue
                 for index, one in enumerate(claimed):
                     if self._stopping.is_set():
-                        await asyncio.to_thread(self.bus.store.release, claimed[index:])
+                        await asyncio.to_thread(self._give_back, claimed[index:])
                         break
-                    await self.arun_one(one)
+                    error = await self._aoutcome(one, offload=True)
+                    if not await asyncio.to_thread(self._recorded, lane, one, error):
+                        lane.held = claimed[index + 1 :]
+                        break
         finally:
             stop_waking()
 
@@ -438,6 +425,7 @@ class Worker:
 
     def _claim_due(self, retry_now: bool, made: int) -> list[Claimed]:
         store = self.bus.store
+        store.relay()
         claimed = store.claim(self._policies(), 256, f"drain {self.name}")
         if not claimed and retry_now and store.due_now(list(self.listeners)):
             claimed = store.claim(self._policies(), 256, f"drain {self.name}")
@@ -481,8 +469,12 @@ class Worker:
         while claimed := self._claim_due(retry_now, made):
             made += len(claimed)
             for one in claimed:
-                await self.arun_one(one, offload=False)
+                self._record(one, await self._aoutcome(one, offload=False))
         return self._drained(before)
+
+
+def _soon(loop: asyncio.AbstractEventLoop, callback: Callable[[], object]) -> None:
+    loop.call_soon_threadsafe(callback)
 
 
 def _loop_running() -> bool:

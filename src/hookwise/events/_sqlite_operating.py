@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from hookwise.events import _schema as sql
+from hookwise.events import _sqlite_schema as sql
 from hookwise.events._store import DeadLetter, DeliveryRecord, ListenerStatus
 from hookwise.exceptions import EventStoreError
 
