@@ -460,8 +460,29 @@ def test_an_exception_in_an_old_style_teardown_warns(pluggy: Any) -> None:
     pm = manager(pluggy, Old())
     teardown = "A plugin raised an exception during an old-style hookwrapper teardown.\nPlugin: \\d+, Hook: collect\nRuntimeError: teardown broke"
     warns = pytest.warns(pluggy.PluggyTeardownRaisedWarning, match=teardown)
-    with warns, pytest.raises(RuntimeError, match="^teardown broke$"):
+    with warns as caught, pytest.raises(RuntimeError, match="^teardown broke$"):
         pm.hook.collect(arg=0)
+    assert caught.list[0].filename == __file__  # the line that called the hook, as pluggy attributes it
+
+
+@pytest.mark.parametrize("style", ["wrapper", "hookwrapper"])
+def test_stop_iteration_from_an_implementation_passes_through_wrappers(pluggy: Any, style: str) -> None:
+    _, hookimpl = markers(pluggy)
+
+    class Stopping:
+        @hookimpl
+        def collect(self, arg: int) -> int:
+            raise StopIteration(arg)
+
+    class Around:
+        @hookimpl(**{style: True})
+        def collect(self, arg: int) -> Generator[None, Any, Any]:
+            return (yield)
+
+    pm = manager(pluggy, Stopping(), Around())
+    with pytest.raises(StopIteration) as raised:
+        pm.hook.collect(arg=3)
+    assert raised.value.args == (3,)  # the implementation's own, not "generator raised StopIteration"
 
 
 @pytest.mark.parametrize(("body", "message"), [("none", "did not yield"), ("twice", "has second yield")])
@@ -533,6 +554,35 @@ def test_call_extra_runs_temporary_implementations_first(pluggy: Any) -> None:
 
     assert pm.hook.collect.call_extra([extra1, extra2], {"arg": 0}) == ["first", "extra2", "extra1", "registered"]
     assert pm.hook.collect(arg=0) == ["first", "registered"]
+
+
+def test_call_extra_again_follows_registrations_and_monitors(pluggy: Any) -> None:
+    pm = manager(pluggy, impl(pluggy, "collect", "registered"))
+
+    def extra(arg: int) -> str:
+        return f"extra{arg}"
+
+    for arg in range(20):  # the same extra functions, again and again (hookwise keeps their caller)
+        assert pm.hook.collect.call_extra([extra], {"arg": arg}) == [f"extra{arg}", "registered"]
+    pm.register(impl(pluggy, "collect", "later"))
+    assert pm.hook.collect.call_extra([extra], {"arg": 1}) == ["extra1", "later", "registered"]
+    seen: list[str] = []
+    undo = pm.add_hookcall_monitoring(lambda name, impls, kwargs: seen.append(f"{name} {len(impls)}"), lambda *a: None)
+    assert pm.hook.collect.call_extra([extra], {"arg": 2}) == ["extra2", "later", "registered"]
+    assert pm.hook.collect.call_extra([], {"arg": 2}) == ["later", "registered"]
+    undo()
+    assert seen == ["collect 3", "collect 2"]
+
+    class Unhashable:
+        __hash__ = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+
+        def __call__(self, arg: int) -> str:
+            return "unhashable"
+
+    assert pm.hook.collect.call_extra([Unhashable()], {"arg": 0}) == ["unhashable", "later", "registered"]
+    warnings.simplefilter("ignore")  # the spec's argument is missing: a warning first (pytest restores filters)
+    with pytest.raises(pluggy.HookCallError, match="hook call must provide argument 'arg'"):
+        pm.hook.collect.call_extra([extra], {})
 
 
 def test_subset_hook_caller_leaves_plugins_out(pluggy: Any) -> None:

@@ -3,6 +3,10 @@
 Declare hook points with :func:`hookspec` (or :meth:`HookManager.add_spec`),
 implement them with :func:`hookimpl`, register plugins on a
 :class:`HookManager`, and call hooks through ``manager.call``.
+
+PYTEST_DONT_REWRITE: this module has no asserts for pytest to rewrite, and it is
+imported before pytest loads hookwise's plugin when ``hookwise.compat.pluggy``
+stands in for pluggy (pytest would warn that it cannot rewrite it).
 """
 
 from typing import TYPE_CHECKING, Any

@@ -13,6 +13,8 @@ from hookwise._results import CallRecord, DispatchResult, PluginResult
 from hookwise._spec import HookSpec
 from hookwise.exceptions import HookCallError
 
+__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+
 P = ParamSpec("P")
 Out = TypeVar("Out")
 
@@ -40,13 +42,11 @@ class HookCaller(Generic[P, Out]):
         Raises:
             HookCallError: the hook has async implementations; await :meth:`acall`.
         """
-        __tracebackhide__ = True
         result: Out = self._engine.function(*args, **kwargs)
         return result
 
     async def acall(self, *args: P.args, **kwargs: P.kwargs) -> Out:
         """Await the hook's implementations, sync and async alike (all together for concurrent hooks)."""
-        __tracebackhide__ = True
         result: Out = await self._engine.afunction(*args, **kwargs)
         return result
 
@@ -59,14 +59,12 @@ class HookCaller(Generic[P, Out]):
             implementation returned, with its plugin, in call order (before
             wrappers saw them).
         """
-        __tracebackhide__ = True
         recorded: list[PluginResult[Any]] = []
         result: Out = self._engine.provenance_function(is_async=False)(*args, _hw_prov=recorded, **kwargs)
         return CallRecord(result, recorded)
 
     async def acall_with_provenance(self, *args: P.args, **kwargs: P.kwargs) -> CallRecord[Out]:
         """:meth:`call_with_provenance`, awaited."""
-        __tracebackhide__ = True
         recorded: list[PluginResult[Any]] = []
         result: Out = await self._engine.provenance_function(is_async=True)(*args, _hw_prov=recorded, **kwargs)
         return CallRecord(result, recorded)
@@ -82,13 +80,11 @@ class HookCaller(Generic[P, Out]):
             HookCallError: a collect or first hook, or a context whose keys do
                 not match the hook's parameters.
         """
-        __tracebackhide__ = True
         self._check_context(context)
         return self._dispatched(context, self._engine.function(**context))
 
     async def adispatch(self, context: Mapping[str, Any]) -> DispatchResult:
         """:meth:`dispatch`, awaited: async handlers are awaited."""
-        __tracebackhide__ = True
         self._check_context(context)
         return self._dispatched(context, await self._engine.afunction(**context))
 

@@ -35,6 +35,8 @@ from hookwise.exceptions import PluginValidationError
 if TYPE_CHECKING:
     from _thread import RLock
 
+__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+
 __all__ = [
     "COMPILE_AFTER",
     "HOOKWISE",
@@ -44,7 +46,6 @@ __all__ = [
     "HookEngine",
     "Instrumentation",
     "parameters",
-    "run_once",
     "runner",
 ]
 
@@ -82,13 +83,16 @@ def runner(
     instrumentation: Instrumentation | None = None,
     dialect: Dialect = HOOKWISE,
     is_async: bool = False,
+    compile_after: int | None = None,
 ) -> Callable[[dict[str, Any]], Any]:
     """A function that calls these implementations (wrappers outermost first), interpreted, per call.
 
-    For a face that holds its own order for a call (pluggy's ``_multicall``),
-    or calls one implementation at a time (event delivery): nothing is
-    compiled; the plan is built once, so each call costs the interpreter's loop.
-    With ``is_async`` the function is a coroutine function that awaits async
+    For a face that holds its own order for a call (pluggy's ``_multicall``
+    and ``call_extra``), or calls one implementation at a time (event
+    delivery): the plan is built once, so each call costs the interpreter's
+    loop; with ``compile_after``, a sync function compiles the plan once it
+    has been called that many times, as a hook's engine does. With
+    ``is_async`` the function is a coroutine function that awaits async
     implementations; without, async implementations make each call raise.
     """
     plan = CallPlan(
@@ -98,7 +102,6 @@ def runner(
     if is_async:
 
         async def run_async(values: dict[str, Any]) -> Any:
-            __tracebackhide__ = True
             return await ainterpret(plan, outcomes, values, None)
 
         return run_async
@@ -106,30 +109,25 @@ def runner(
         refuse = refuse_sync(plan)
         return lambda values: refuse(**values)
 
-    def run(values: dict[str, Any]) -> Any:
-        __tracebackhide__ = True
+    if compile_after is None:
+
+        def run(values: dict[str, Any]) -> Any:
+            return interpret(plan, outcomes, values, None)
+
+        return run
+    calls = 0
+    compiled: Callable[..., Any] | None = None
+
+    def run_then_compile(values: dict[str, Any]) -> Any:
+        nonlocal calls, compiled
+        if compiled is not None:
+            return compiled(**values)
+        calls += 1
+        if calls > compile_after:
+            compiled = compile_plan(plan)
         return interpret(plan, outcomes, values, None)
 
-    return run
-
-
-def run_once(
-    spec: HookSpec[..., Any],
-    impls: Sequence[HookImpl],
-    wrappers: Sequence[HookImpl],
-    values: dict[str, Any],
-    *,
-    instrumentation: Instrumentation | None = None,
-    dialect: Dialect = HOOKWISE,
-) -> Any:
-    """Call implementations in the order given (wrappers outermost first), once, interpreted.
-
-    For a face that holds its own order for a single call (pluggy's
-    ``_multicall(hook_name, hook_impls, kwargs, firstresult)``): nothing is
-    compiled or kept.
-    """
-    __tracebackhide__ = True
-    return runner(spec, impls, wrappers, instrumentation=instrumentation, dialect=dialect)(values)
+    return run_then_compile
 
 
 def _key(order: RegistrationOrder) -> Callable[[HookImpl], tuple[int, int, int]]:
@@ -338,7 +336,6 @@ class HookEngine:
         while implementations are added reaches them exactly once, live or
         replayed. The implementations run after the lock is released.
         """
-        __tracebackhide__ = True
         with self._lock:
             assert self._history is not None  # noqa: S101 - only historic hooks have this entry
             self._history.append((values, tag))
@@ -366,13 +363,11 @@ class HookEngine:
         if shape.is_async:
 
             async def prepare_async(*args: Any, **kwargs: Any) -> Any:
-                __tracebackhide__ = True
                 return await (self._tiers.get(shape) or self._prepare(shape))(*args, **kwargs)
 
             return prepare_async
 
         def prepare(*args: Any, **kwargs: Any) -> Any:
-            __tracebackhide__ = True
             return (self._tiers.get(shape) or self._prepare(shape))(*args, **kwargs)
 
         return prepare
@@ -426,7 +421,6 @@ class HookEngine:
             return compiled
 
         def bind(*args: Any, **kwargs: Any) -> Any:
-            __tracebackhide__ = True
             return self._binder(shape.provenance)(*args, **kwargs)  # compiled on first need
 
         return entry(plan, bind, frozenset(self.spec.param_names), counted)
@@ -459,7 +453,6 @@ class HookEngine:
     # -- historic entries ----------------------------------------------------------------------------------
     def _historic_entry(self) -> Callable[..., Any]:
         def historic(*args: Any, **kwargs: Any) -> Any:
-            __tracebackhide__ = True
             values, _ = self._binder(False)(*args, **kwargs)
             return self.call_historic(values)
 
@@ -467,7 +460,6 @@ class HookEngine:
 
     def _ahistoric_entry(self) -> Callable[..., Any]:
         async def ahistoric(*args: Any, **kwargs: Any) -> Any:
-            __tracebackhide__ = True
             values, _ = self._binder(False)(*args, **kwargs)
             with self._lock:  # as call_historic
                 assert self._history is not None  # noqa: S101 - only historic hooks have this entry

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from hookwise._spec import HookSpec, OnBudget
     from hookwise._tracing import Monitor
 
+__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+
 Clock = Callable[[], float]
 
 _call_ids = itertools.count(1)
@@ -174,7 +176,6 @@ class Instrumentation:
             HookCallError: a strict hook got an argument that is not primitive data.
             ReentrancyError: the hook is already running ``max_depth`` times on this stack.
         """
-        __tracebackhide__ = True
         if self.strict and arguments is not None and not all(type(v) in _SCALARS for v in arguments.values()):
             arguments = frozen(self.spec, arguments)
         if not self.tracks:
@@ -205,7 +206,6 @@ class Instrumentation:
 
     def leave(self, frame: CallFrame, result: Any, error: BaseException | None) -> None:
         """After the implementations (and wrappers): take the call off the stack; report monitor failures."""
-        __tracebackhide__ = True
         if frame.token is None:
             return
         _STACK.reset(frame.token)
@@ -228,7 +228,6 @@ class Instrumentation:
     # -- implementations -------------------------------------------------------------------
     def impl_start(self, frame: CallFrame | None, impl: HookImpl) -> float:
         """Before one implementation runs; returns its start time (``frame`` is ``None`` for timing only)."""
-        __tracebackhide__ = True
         if frame is not None:
             frame.plugin = impl.plugin_name
             frame.open = impl
@@ -251,7 +250,6 @@ class Instrumentation:
         :class:`~hookwise.BudgetExceededError` is raised as the implementation's
         own error, after its event (``on_budget="error"``).
         """
-        __tracebackhide__ = True
         duration = self.clock() - started
         error: BudgetExceededError | None = None
         if self.budget is not None and duration > self.budget:
@@ -296,7 +294,6 @@ class Instrumentation:
 
     def over_budget(self, impl: HookImpl, duration: float, result: Any) -> Any:
         """An implementation timed inline ran over the budget: warn, veto or raise, as configured."""
-        __tracebackhide__ = True
         assert self.budget is not None  # noqa: S101 - only timed callers call this
         return over_budget(self.spec, impl, duration, self.budget, self.on_budget, result)
 

@@ -28,6 +28,8 @@ from hookwise._outcomes import InterceptState, Outcomes
 from hookwise._plan import CallPlan
 from hookwise._results import Allow, DispatchResult, PluginResult
 
+__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+
 Provenance = list[PluginResult[Any]] | None
 
 _NO_RESULT: Final = object()
@@ -105,7 +107,6 @@ class _Call:
 
     def end(self, result: Any = _NO_RESULT) -> Any:
         """The call's value: the first result or the veto it ended with, or what the kind gathers."""
-        __tracebackhide__ = True
         if result is _NO_RESULT:
             if self.kind == "collect":
                 result = self.collected
@@ -129,7 +130,6 @@ def _start(plan: CallPlan, frame: CallFrame | None, impl: HookImpl) -> float:
 
 def _tight(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any]) -> Any:
     """The implementations of a simple plan (:attr:`CallPlan.simple`), in turn."""
-    __tracebackhide__ = True
     kind = plan.spec.kind
     collected: list[Any] = []
     get = args.__getitem__
@@ -154,7 +154,6 @@ def _plain(
     plan: CallPlan, outcomes: Outcomes, frame: CallFrame | None, args: dict[str, Any], provenance: Provenance
 ) -> Any:
     """Each implementation in turn, with the kind's result handling and the error policy."""
-    __tracebackhide__ = True
     call = _Call(plan, outcomes, args, provenance)
     instrumentation = plan.instrumentation
     timed = instrumentation is not None and (instrumentation.reports or instrumentation.times)
@@ -183,7 +182,6 @@ async def _aplain(
     plan: CallPlan, outcomes: Outcomes, frame: CallFrame | None, args: dict[str, Any], provenance: Provenance
 ) -> Any:
     """:func:`_plain`, awaiting async implementations (or all of them together, for concurrent hooks)."""
-    __tracebackhide__ = True
     if plan.concurrent:
         return await outcomes.concurrent(frame, dict(args), provenance)
     call = _Call(plan, outcomes, args, provenance)
@@ -216,7 +214,6 @@ def _wrapped(
     plan: CallPlan, outcomes: Outcomes, frame: CallFrame | None, args: dict[str, Any], provenance: Provenance
 ) -> Any:
     """The wrappers around the implementations, the first outermost."""
-    __tracebackhide__ = True
     if not plan.wrappers:
         return _plain(plan, outcomes, frame, args, provenance)
     started: list[Any] = []
@@ -244,7 +241,6 @@ async def _awrapped(
     plan: CallPlan, outcomes: Outcomes, frame: CallFrame | None, args: dict[str, Any], provenance: Provenance
 ) -> Any:
     """:func:`_wrapped`, with async generator wrappers among them."""
-    __tracebackhide__ = True
     if not plan.wrappers:
         return await _aplain(plan, outcomes, frame, args, provenance)
     started: list[Any] = []
@@ -276,7 +272,6 @@ async def _awrapped(
 
 def interpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], provenance: Provenance) -> Any:
     """Run a sync ``plan`` with the bound arguments ``args``: the call's frame, the wrappers, the implementations."""
-    __tracebackhide__ = True
     instrumentation = plan.instrumentation
     if instrumentation is None or not instrumentation.wraps_calls:
         if plan.simple:
@@ -296,7 +291,6 @@ def interpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], provenan
 
 async def ainterpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], provenance: Provenance) -> Any:
     """:func:`interpret` for an awaited ``plan``."""
-    __tracebackhide__ = True
     instrumentation = plan.instrumentation
     if instrumentation is None or not instrumentation.wraps_calls:
         return await _awrapped(plan, outcomes, None, args, provenance)
@@ -337,7 +331,6 @@ def entry(
     if plan.is_async:
 
         async def interpreted_async(*args: Any, **kwargs: Any) -> Any:
-            __tracebackhide__ = True
             compiled = on_call()
             if compiled is not None:
                 return await compiled(*args, **kwargs)
@@ -348,7 +341,6 @@ def entry(
     if plan.simple:
 
         def interpreted_simple(*args: Any, **kwargs: Any) -> Any:
-            __tracebackhide__ = True
             compiled = on_call()
             if compiled is not None:
                 return compiled(*args, **kwargs)
@@ -357,7 +349,6 @@ def entry(
         return interpreted_simple
 
     def interpreted(*args: Any, **kwargs: Any) -> Any:
-        __tracebackhide__ = True
         compiled = on_call()
         if compiled is not None:
             return compiled(*args, **kwargs)

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from hookwise._instrumentation import Instrumentation
     from hookwise._tracing import Monitor
 
+__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+
 P = ParamSpec("P")
 Out = TypeVar("Out")
 S = TypeVar("S")
@@ -558,7 +560,6 @@ class HookManager(Generic[S]):
             HookCallError: unknown hook, a collect or first hook, or a context
                 whose keys do not match the hook's parameters.
         """
-        __tracebackhide__ = True
         return self.hook(hook).dispatch(context)
 
     async def adispatch(self, hook: str, context: Mapping[str, Any]) -> DispatchResult:
@@ -567,7 +568,6 @@ class HookManager(Generic[S]):
         Raises:
             HookCallError: as :meth:`dispatch`.
         """
-        __tracebackhide__ = True
         return await self.hook(hook).adispatch(context)
 
     def __repr__(self) -> str:

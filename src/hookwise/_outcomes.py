@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
     Errors = list[tuple[int, Exception]] | None
 
+__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+
 
 @final
 class InterceptState:
@@ -66,7 +68,6 @@ def refuse_sync(plan: CallPlan) -> Any:
     msg = f"hook {spec.name!r} has async implementations ({names}); call it with {how}"
 
     def refuse(*args: object, **kwargs: object) -> NoReturn:
-        __tracebackhide__ = True
         del args, kwargs  # any call is refused
         raise HookCallError(msg, hook=spec.name)
 
@@ -166,7 +167,6 @@ class Outcomes:
 
     def done(self, errors: Errors, value: Any) -> Any:
         """The end of an ``isolate`` call: ``value``, or every failure in a :class:`HookErrorGroup`."""
-        __tracebackhide__ = True
         if errors:
             plugins = [self.impls[i].plugin_name for i, _ in errors]
             count = f"{len(errors)} implementation{'s' if len(errors) > 1 else ''}"
@@ -269,7 +269,6 @@ class Outcomes:
         vetoes under the ``veto`` policy and is reported with the others under
         ``isolate``; any other error propagates.
         """
-        __tracebackhide__ = True
         faulty = isinstance(error, HookResultError) and any(w.plugin_name == error.plugin for w in self.wrappers)
         policy = self.spec.policy
         if faulty and policy == "veto":
@@ -359,7 +358,6 @@ class Outcomes:
         Each implementation is instrumented as in a sequential call (events,
         budget by wall time), inside its own task.
         """
-        __tracebackhide__ = True
         import asyncio
 
         try:

@@ -3,7 +3,7 @@
 :class:`EventBus` is the events face of hookwise. Its store (chosen by URL)
 keeps events and one delivery per (event, listener); each delivery runs the
 listener as the one implementation of its event's hook, through hookwise's
-call path (``run_once``), so monitors, traces, the HTML timeline, statistics
+call path (``runner``), so monitors, traces, the HTML timeline, statistics
 and OpenTelemetry see deliveries as they see hook calls.
 """
 

@@ -15,18 +15,20 @@ its code.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from hookwise import HookImpl as EngineImpl
 from hookwise import HookSpec, ImplOptions
-from hookwise._engine import Dialect, Instrumentation, run_once
+from hookwise._engine import COMPILE_AFTER, Dialect, Instrumentation, runner
+from hookwise._guardrails import warn_outside
 from hookwise.compat.pluggy._result import HookCallError, Result
 from hookwise.compat.pluggy._warnings import PluggyTeardownRaisedWarning
 
 if TYPE_CHECKING:
     from hookwise.compat.pluggy._hooks import HookImpl
+
+__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
 
 Teardown = Generator[None, object, object]
 
@@ -55,7 +57,6 @@ def run_old_style_hookwrapper(function: Callable[..., Any], hook_name: str, plug
     """A new-style wrapper that runs an old-style hookwrapper, which receives a :class:`Result`."""
 
     def run(*args: Any) -> Teardown:
-        __tracebackhide__ = True
         teardown = cast("Teardown", function(*args))
         try:
             next(teardown)
@@ -76,7 +77,7 @@ def run_old_style_hookwrapper(function: Callable[..., Any], hook_name: str, plug
                 "For more information see "
                 "https://pluggy.readthedocs.io/en/stable/api_reference.html#pluggy.PluggyTeardownRaisedWarning"
             )
-            warnings.warn(PluggyTeardownRaisedWarning(message), stacklevel=4)
+            warn_outside(PluggyTeardownRaisedWarning(message))  # at the line that called the hook, as pluggy does
             raise
         else:
             raise wrapfail(teardown, "has second yield")
@@ -122,6 +123,43 @@ def check_arguments(kwargs: Mapping[str, object], impls: Sequence[HookImpl]) -> 
                 raise HookCallError(msg)
 
 
+def multicaller(
+    hook_name: str,
+    hook_impls: Sequence[HookImpl],
+    firstresult: bool,
+    instrumentation: Callable[[HookSpec[..., Any]], Instrumentation | None] | None = None,
+) -> Callable[[Mapping[str, object]], object | list[object]]:
+    """A function that calls ``hook_impls`` as pluggy does (the last first, wrappers around the others).
+
+    The order, the spec and the plan are made once; each call checks its
+    arguments and runs the plan, interpreted (``call_extra`` keeps one per set
+    of extra functions).
+    """
+    ordered = list(reversed(hook_impls))
+    plain = [impl for impl in ordered if not (impl.wrapper or impl.hookwrapper)]
+    names: list[str] = []
+    for impl in ordered:
+        names.extend(name for name in impl.argnames if name not in names)
+    needed = frozenset(name for impl in plain for name in impl.argnames)
+    spec = engine_spec(hook_name, names, firstresult=firstresult)
+    converted = [impl.for_engine(hook_name) for impl in ordered]
+    run = runner(
+        spec,
+        [impl for impl in converted if not impl.wrapper],
+        [impl for impl in converted if impl.wrapper],
+        instrumentation=instrumentation(spec) if instrumentation is not None else None,
+        dialect=PLUGGY,
+        compile_after=COMPILE_AFTER,
+    )
+
+    def call(caller_kwargs: Mapping[str, object]) -> object | list[object]:
+        if not caller_kwargs.keys() >= needed:
+            check_arguments(caller_kwargs, plain)
+        return run({name: caller_kwargs.get(name, MISSING) for name in names})  # type: ignore[no-any-return]
+
+    return call
+
+
 def multicall(
     hook_name: str,
     hook_impls: Sequence[HookImpl],
@@ -134,26 +172,7 @@ def multicall(
     Raises:
         HookCallError: an implementation takes an argument the call does not give.
     """
-    __tracebackhide__ = True
-    ordered = list(reversed(hook_impls))
-    check_arguments(caller_kwargs, [impl for impl in ordered if not (impl.wrapper or impl.hookwrapper)])
-    names: list[str] = []
-    for impl in ordered:
-        names.extend(name for name in impl.argnames if name not in names)
-    spec = engine_spec(hook_name, names, firstresult=firstresult)
-    converted = [impl.for_engine(hook_name) for impl in ordered]
-    values = {name: caller_kwargs.get(name, MISSING) for name in names}
-    return cast(
-        "object | list[object]",
-        run_once(
-            spec,
-            [impl for impl in converted if not impl.wrapper],
-            [impl for impl in converted if impl.wrapper],
-            values,
-            instrumentation=instrumentation(spec) if instrumentation is not None else None,
-            dialect=PLUGGY,
-        ),
-    )
+    return multicaller(hook_name, hook_impls, firstresult, instrumentation)(caller_kwargs)
 
 
 _multicall = multicall  # pluggy's name

@@ -1,4 +1,4 @@
-"""pluggy's markers, hook implementations and specs, and the hook callers behind ``pm.hook``.
+"""pluggy's hook implementations and specs, and the hook callers behind ``pm.hook`` (markers: ``_markers.py``).
 
 A :class:`HookCaller` keeps its implementations in pluggy's order (the list
 ``get_hookimpls()`` returns) and mirrors them into a hookwise engine, which
@@ -13,159 +13,44 @@ import inspect
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar, cast, final, overload
+from typing import TYPE_CHECKING, Any, Final, cast, final
 
 from hookwise import HookImpl as EngineImpl
 from hookwise._engine import POSITIONAL, POSITIONAL_ONLY, HookEngine, parameters
 from hookwise.compat.pluggy._callers import check_arguments, engine_impl, engine_spec
+from hookwise.compat.pluggy._markers import (
+    HookimplMarker,
+    HookimplOpts,
+    HookspecMarker,
+    HookspecOpts,
+    normalize_hookimpl_opts,
+)
 
-F = TypeVar("F", bound=Callable[..., object])
+__all__ = [  # pluggy._hooks's names, the markers included
+    "HookCaller",
+    "HookExec",
+    "HookImpl",
+    "HookRelay",
+    "HookSpec",
+    "HookimplMarker",
+    "HookimplOpts",
+    "HookspecMarker",
+    "HookspecOpts",
+    "Impls",
+    "Namespace",
+    "Route",
+    "SubsetHookCaller",
+    "normalize_hookimpl_opts",
+    "varnames",
+]
+
+__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+
 Namespace = Any  # a module or a class
 HookExec = Callable[[str, Sequence["HookImpl"], Mapping[str, object], bool], object]
 """pluggy's executor: ``(hook_name, hook_impls, kwargs, firstresult)``."""
 _HISTORIC_CALL: Final = "Cannot directly call a historic hook - use call_historic instead."
 _CallHistory = list[tuple[Mapping[str, object], Callable[[Any], None] | None]]
-
-
-class HookspecOpts(TypedDict):
-    """Options for a hook specification."""
-
-    firstresult: bool
-    historic: bool
-    warn_on_impl: Warning | None
-    warn_on_impl_args: Mapping[str, Warning] | None
-
-
-class HookimplOpts(TypedDict):
-    """Options for a hook implementation."""
-
-    wrapper: bool
-    hookwrapper: bool
-    optionalhook: bool
-    tryfirst: bool
-    trylast: bool
-    specname: str | None
-
-
-@final
-class HookspecMarker:
-    """Decorator for marking functions as hook specifications (``project_name + "_spec"`` attribute)."""
-
-    __slots__ = ("project_name",)
-
-    def __init__(self, project_name: str) -> None:
-        self.project_name: Final = project_name
-
-    @overload
-    def __call__(
-        self,
-        function: F,
-        firstresult: bool = False,
-        historic: bool = False,
-        warn_on_impl: Warning | None = None,
-        warn_on_impl_args: Mapping[str, Warning] | None = None,
-    ) -> F: ...
-    @overload
-    def __call__(
-        self,
-        function: None = ...,
-        firstresult: bool = ...,
-        historic: bool = ...,
-        warn_on_impl: Warning | None = ...,
-        warn_on_impl_args: Mapping[str, Warning] | None = ...,
-    ) -> Callable[[F], F]: ...
-    def __call__(
-        self,
-        function: F | None = None,
-        firstresult: bool = False,
-        historic: bool = False,
-        warn_on_impl: Warning | None = None,
-        warn_on_impl_args: Mapping[str, Warning] | None = None,
-    ) -> F | Callable[[F], F]:
-        """Mark ``function`` as a hook specification, or return a decorator that does."""
-
-        def mark(func: F) -> F:
-            if historic and firstresult:
-                msg = "cannot have a historic firstresult hook"
-                raise ValueError(msg)
-            opts: HookspecOpts = {
-                "firstresult": firstresult,
-                "historic": historic,
-                "warn_on_impl": warn_on_impl,
-                "warn_on_impl_args": warn_on_impl_args,
-            }
-            setattr(func, self.project_name + "_spec", opts)
-            return func
-
-        return mark if function is None else mark(function)
-
-
-@final
-class HookimplMarker:
-    """Decorator for marking functions as hook implementations (``project_name + "_impl"`` attribute)."""
-
-    __slots__ = ("project_name",)
-
-    def __init__(self, project_name: str) -> None:
-        self.project_name: Final = project_name
-
-    @overload
-    def __call__(
-        self,
-        function: F,
-        hookwrapper: bool = ...,
-        optionalhook: bool = ...,
-        tryfirst: bool = ...,
-        trylast: bool = ...,
-        specname: str | None = ...,
-        wrapper: bool = ...,
-    ) -> F: ...
-    @overload
-    def __call__(
-        self,
-        function: None = ...,
-        hookwrapper: bool = ...,
-        optionalhook: bool = ...,
-        tryfirst: bool = ...,
-        trylast: bool = ...,
-        specname: str | None = ...,
-        wrapper: bool = ...,
-    ) -> Callable[[F], F]: ...
-    def __call__(
-        self,
-        function: F | None = None,
-        hookwrapper: bool = False,
-        optionalhook: bool = False,
-        tryfirst: bool = False,
-        trylast: bool = False,
-        specname: str | None = None,
-        wrapper: bool = False,
-    ) -> F | Callable[[F], F]:
-        """Mark ``function`` as a hook implementation, or return a decorator that does."""
-
-        def mark(func: F) -> F:
-            opts: HookimplOpts = {
-                "wrapper": wrapper,
-                "hookwrapper": hookwrapper,
-                "optionalhook": optionalhook,
-                "tryfirst": tryfirst,
-                "trylast": trylast,
-                "specname": specname,
-            }
-            setattr(func, self.project_name + "_impl", opts)
-            return func
-
-        return mark if function is None else mark(function)
-
-
-def normalize_hookimpl_opts(opts: HookimplOpts) -> None:
-    """Fill in the options a third-party marker may have left out."""
-    opts.setdefault("tryfirst", False)
-    opts.setdefault("trylast", False)
-    opts.setdefault("wrapper", False)
-    opts.setdefault("hookwrapper", False)
-    opts.setdefault("optionalhook", False)
-    opts.setdefault("specname", None)
 
 
 def varnames(func: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -281,14 +166,26 @@ class Route:
         self.direct = True
 
 
-class _Impls(list["HookImpl"]):
-    """The implementations handed to ``hook_execute``, with the engine that calls exactly them."""
+_EXTRA_CACHE: Final = 16
+"""How many sets of ``call_extra`` functions a hook caller keeps the callers of."""
 
-    __slots__ = ("engine",)
+
+class Impls(list["HookImpl"]):
+    """The implementations handed to ``hook_execute``, with what calls exactly them.
+
+    ``engine`` is a hook caller's own engine; ``call_extra``'s implementations
+    have none, and keep the function the manager made for them in ``run``
+    (with the manager's ``generation`` it was made for), so that calling again
+    with the same extra functions compiles nothing.
+    """
+
+    __slots__ = ("engine", "generation", "run")
 
     def __init__(self, impls: Sequence[HookImpl], engine: HookEngine | None) -> None:
         super().__init__(impls)
         self.engine = engine
+        self.generation = -1
+        self.run: Callable[[Mapping[str, object]], object] | None = None
 
 
 class HookCaller:
@@ -306,6 +203,7 @@ class HookCaller:
     __slots__ = (
         "_call_history",
         "_engine",
+        "_extras",
         "_hookexec",
         "_hookimpls",
         "_impls",
@@ -336,7 +234,8 @@ class HookCaller:
         self._call_history: _CallHistory | None = None
         self._engine = engine
         self._route = route if engine is not None else None
-        self._impls: _Impls | None = None
+        self._impls: Impls | None = None
+        self._extras: dict[tuple[Callable[..., object], ...], Impls] = {}  # call_extra's, by extra functions
         self._needed: AbstractSet[str] = frozenset()  # what the implementations take
         self._required: AbstractSet[str] = frozenset()  # that, and what the spec declares
         self._names: list[str] = []  # the engine spec's parameters: the spec's, then the implementations'
@@ -382,6 +281,7 @@ class HookCaller:
         """
         self._version += 1
         self._impls = None
+        self._extras = {}
         if added is not None:
             self._needed = self._needed | set(added.argnames)
             new = [name for name in added.argnames if name not in self._required]
@@ -405,11 +305,11 @@ class HookCaller:
         """The registered implementations, in pluggy's order (the last is called first)."""
         return self._hookimpls.copy()
 
-    def _current(self) -> _Impls:
+    def _current(self) -> Impls:
         """The implementations as handed to ``hook_execute``: a copy, carrying the engine that calls them."""
         impls = self._impls
         if impls is None:
-            impls = self._impls = _Impls(self._hookimpls, self._engine)
+            impls = self._impls = Impls(self._hookimpls, self._engine)
         return impls
 
     def _add_hookimpl(self, hookimpl: HookImpl) -> None:
@@ -462,7 +362,6 @@ class HookCaller:
 
     def __call__(self, **kwargs: object) -> Any:
         """Call the hook with keyword arguments; return the list of results (or the first, for firstresult hooks)."""
-        __tracebackhide__ = True
         if self._call_history is not None:
             raise AssertionError(_HISTORIC_CALL)
         if not kwargs.keys() >= self._required:
@@ -479,7 +378,6 @@ class HookCaller:
 
         ``result_callback`` is called with each non-None result.
         """
-        __tracebackhide__ = True
         if self._call_history is None:
             msg = f"hook {self.name!r} is not historic"
             raise AssertionError(msg)
@@ -493,10 +391,26 @@ class HookCaller:
 
     def call_extra(self, methods: Sequence[Callable[..., object]], kwargs: Mapping[str, object]) -> Any:
         """Call the hook with some additional, temporary implementations (run before the other plain ones)."""
-        __tracebackhide__ = True
         if self._call_history is not None:
             raise AssertionError(_HISTORIC_CALL)
-        self._verify_all_args_are_provided(kwargs)
+        if not methods:
+            return self(**kwargs)  # pytest calls pytest_generate_tests so when a module defines none
+        try:
+            impls = self._extras.get(key := tuple(methods))
+        except TypeError:  # an unhashable callable: made for this call only
+            impls, key = None, None
+        if impls is None:
+            impls = self._with_extra(methods)
+            if key is not None:
+                if len(self._extras) >= _EXTRA_CACHE:
+                    self._extras.clear()
+                self._extras[key] = impls
+        if not kwargs.keys() >= self._required:
+            self._check(kwargs)
+        return self._hookexec(self.name, impls, kwargs, self._firstresult())
+
+    def _with_extra(self, methods: Sequence[Callable[..., object]]) -> Impls:
+        """The implementations with ``methods`` added as pluggy's ``call_extra`` adds them."""
         opts: HookimplOpts = {
             "wrapper": False,
             "hookwrapper": False,
@@ -511,7 +425,7 @@ class HookCaller:
             while i >= 0 and (impls[i].hookwrapper or impls[i].wrapper or impls[i].tryfirst):
                 i -= 1  # after the last plain, non-tryfirst implementation: called before the others
             impls.insert(i + 1, HookImpl(None, "<temp>", method, opts))
-        return self._hookexec(self.name, impls, kwargs, self._firstresult())
+        return Impls(impls, None)
 
     def _maybe_apply_history(self, method: HookImpl) -> None:
         """Replay the remembered calls to a new implementation, through ``hook_execute`` (so monitors see them)."""
@@ -561,7 +475,6 @@ class SubsetHookCaller(HookCaller):
 
     def __call__(self, **kwargs: object) -> Any:
         """Call the hook, leaving out the removed plugins' implementations."""
-        __tracebackhide__ = True
         self._sync()
         return super().__call__(**kwargs)
 
@@ -569,13 +482,11 @@ class SubsetHookCaller(HookCaller):
         self, result_callback: Callable[[Any], None] | None = None, kwargs: Mapping[str, object] | None = None
     ) -> None:
         """Call the hook for the registered plugins but the removed ones, and remember the call."""
-        __tracebackhide__ = True
         self._sync()
         super().call_historic(result_callback, kwargs)
 
     def call_extra(self, methods: Sequence[Callable[..., object]], kwargs: Mapping[str, object]) -> Any:
         """:meth:`HookCaller.call_extra`, leaving out the removed plugins' implementations."""
-        __tracebackhide__ = True
         self._sync()
         return super().call_extra(methods, kwargs)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from hookwise import HookSpec as EngineSpec
 from hookwise._engine import HookEngine, Instrumentation
-from hookwise.compat.pluggy._callers import PLUGGY, engine_spec, multicall
+from hookwise.compat.pluggy._callers import PLUGGY, engine_spec, multicall, multicaller
 from hookwise.compat.pluggy._hooks import (
     HookCaller,
     HookExec,
@@ -18,6 +18,7 @@ from hookwise.compat.pluggy._hooks import (
     HookimplOpts,
     HookRelay,
     HookspecOpts,
+    Impls,
     Namespace,
     Route,
     SubsetHookCaller,
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     import importlib.metadata
 
     from hookwise import Monitor, OnBudget
+
+__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
 
 _BeforeTrace = Callable[[str, Sequence[HookImpl], Mapping[str, object]], None]
 _AfterTrace = Callable[[Result[Any], str, Sequence[HookImpl], Mapping[str, object]], None]
@@ -94,6 +97,7 @@ class PluginManager:
         self._route = Route()
         self._engines: list[HookEngine] = []
         self._hookwise_monitors: list[tuple[Monitor, frozenset[str] | None]] = []
+        self._generation = 0  # counts changes of the monitors
         self._budget = budget
         self._on_budget: OnBudget = on_budget
         self._detect_reentry = detect_reentry
@@ -113,18 +117,20 @@ class PluginManager:
     def _hookexec(
         self, hook_name: str, methods: Sequence[HookImpl], kwargs: Mapping[str, object], firstresult: bool
     ) -> object | list[object]:
-        __tracebackhide__ = True
         return self._inner(hook_name, methods, kwargs, firstresult)
 
     def _execute(
         self, hook_name: str, methods: Sequence[HookImpl], kwargs: Mapping[str, object], firstresult: bool
     ) -> object | list[object]:
         """The default executor: a hook caller's own implementations run its engine's caller; other lists run once."""
-        __tracebackhide__ = True
-        engine = getattr(methods, "engine", None)
-        if engine is not None:
-            return cast("object | list[object]", engine.function(**kwargs))
-        return multicall(hook_name, methods, kwargs, firstresult, self._instrumentation)
+        if type(methods) is not Impls:  # a list of the host's making: called once
+            return multicall(hook_name, methods, kwargs, firstresult, self._instrumentation)
+        if methods.engine is not None:  # a hook caller's own implementations
+            return methods.engine.function(**kwargs)  # type: ignore[no-any-return]
+        if methods.run is None or methods.generation != self._generation:  # call_extra's, made once
+            methods.run = multicaller(hook_name, methods, firstresult, self._instrumentation)
+            methods.generation = self._generation
+        return methods.run(kwargs)
 
     def _new_hook(
         self, name: str, specmodule_or_class: Namespace | None = None, spec_opts: HookspecOpts | None = None
@@ -163,6 +169,7 @@ class PluginManager:
             self._refresh()
 
     def _refresh(self) -> None:
+        self._generation += 1  # what call_extra made for the old monitors is made again
         for engine in self._engines:
             engine.refresh()
 
@@ -421,9 +428,11 @@ class PluginManager:
         def traced_hookexec(
             hook_name: str, hook_impls: Sequence[HookImpl], caller_kwargs: Mapping[str, object], firstresult: bool
         ) -> object | list[object]:
-            __tracebackhide__ = True
             before(hook_name, hook_impls, caller_kwargs)
-            outcome = Result[object].from_call(lambda: oldcall(hook_name, hook_impls, caller_kwargs, firstresult))
+            try:  # Result.from_call, without two frames per call
+                outcome: Result[object] = Result(oldcall(hook_name, hook_impls, caller_kwargs, firstresult), None)
+            except BaseException as error:  # noqa: BLE001 - handed to ``after``, then raised again, as pluggy does
+                outcome = Result(None, error)
             after(outcome, hook_name, hook_impls, caller_kwargs)
             return outcome.get_result()
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Generic, TypeVar, cast, final
+from typing import Generic, TypeVar, final
+
+__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
 
 ResultType = TypeVar("ResultType")
 
@@ -41,7 +43,6 @@ class Result(Generic[ResultType]):
     @classmethod
     def from_call(cls, func: Callable[[], ResultType]) -> Result[ResultType]:
         """The outcome of calling ``func``."""
-        __tracebackhide__ = True
         try:
             return cls(func(), None)
         except BaseException as error:  # noqa: BLE001 - the outcome holds any exception, as pluggy's does
@@ -61,7 +62,6 @@ class Result(Generic[ResultType]):
 
     def get_result(self) -> ResultType:
         """The result(s), or raise the exception with its original traceback."""
-        __tracebackhide__ = True
         if self._exception is None:
-            return cast("ResultType", self._result)
+            return self._result  # type: ignore[return-value]  # pyright: ignore[reportReturnType] - None only with an exception
         raise self._exception.with_traceback(self._traceback)

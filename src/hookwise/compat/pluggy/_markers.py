@@ -1,0 +1,153 @@
+"""pluggy's markers: ``HookspecMarker`` and ``HookimplMarker``, and the options they set.
+
+``pluggy._hooks`` holds them in pluggy; ``hookwise.compat.pluggy._hooks``
+imports them from here, so both paths name the same objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Final, TypedDict, TypeVar, final, overload
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+class HookspecOpts(TypedDict):
+    """Options for a hook specification."""
+
+    firstresult: bool
+    historic: bool
+    warn_on_impl: Warning | None
+    warn_on_impl_args: Mapping[str, Warning] | None
+
+
+class HookimplOpts(TypedDict):
+    """Options for a hook implementation."""
+
+    wrapper: bool
+    hookwrapper: bool
+    optionalhook: bool
+    tryfirst: bool
+    trylast: bool
+    specname: str | None
+
+
+@final
+class HookspecMarker:
+    """Decorator for marking functions as hook specifications (``project_name + "_spec"`` attribute)."""
+
+    __slots__ = ("project_name",)
+
+    def __init__(self, project_name: str) -> None:
+        self.project_name: Final = project_name
+
+    @overload
+    def __call__(
+        self,
+        function: F,
+        firstresult: bool = False,
+        historic: bool = False,
+        warn_on_impl: Warning | None = None,
+        warn_on_impl_args: Mapping[str, Warning] | None = None,
+    ) -> F: ...
+    @overload
+    def __call__(
+        self,
+        function: None = ...,
+        firstresult: bool = ...,
+        historic: bool = ...,
+        warn_on_impl: Warning | None = ...,
+        warn_on_impl_args: Mapping[str, Warning] | None = ...,
+    ) -> Callable[[F], F]: ...
+    def __call__(
+        self,
+        function: F | None = None,
+        firstresult: bool = False,
+        historic: bool = False,
+        warn_on_impl: Warning | None = None,
+        warn_on_impl_args: Mapping[str, Warning] | None = None,
+    ) -> F | Callable[[F], F]:
+        """Mark ``function`` as a hook specification, or return a decorator that does."""
+
+        def mark(func: F) -> F:
+            if historic and firstresult:
+                msg = "cannot have a historic firstresult hook"
+                raise ValueError(msg)
+            opts: HookspecOpts = {
+                "firstresult": firstresult,
+                "historic": historic,
+                "warn_on_impl": warn_on_impl,
+                "warn_on_impl_args": warn_on_impl_args,
+            }
+            setattr(func, self.project_name + "_spec", opts)
+            return func
+
+        return mark if function is None else mark(function)
+
+
+@final
+class HookimplMarker:
+    """Decorator for marking functions as hook implementations (``project_name + "_impl"`` attribute)."""
+
+    __slots__ = ("project_name",)
+
+    def __init__(self, project_name: str) -> None:
+        self.project_name: Final = project_name
+
+    @overload
+    def __call__(
+        self,
+        function: F,
+        hookwrapper: bool = ...,
+        optionalhook: bool = ...,
+        tryfirst: bool = ...,
+        trylast: bool = ...,
+        specname: str | None = ...,
+        wrapper: bool = ...,
+    ) -> F: ...
+    @overload
+    def __call__(
+        self,
+        function: None = ...,
+        hookwrapper: bool = ...,
+        optionalhook: bool = ...,
+        tryfirst: bool = ...,
+        trylast: bool = ...,
+        specname: str | None = ...,
+        wrapper: bool = ...,
+    ) -> Callable[[F], F]: ...
+    def __call__(
+        self,
+        function: F | None = None,
+        hookwrapper: bool = False,
+        optionalhook: bool = False,
+        tryfirst: bool = False,
+        trylast: bool = False,
+        specname: str | None = None,
+        wrapper: bool = False,
+    ) -> F | Callable[[F], F]:
+        """Mark ``function`` as a hook implementation, or return a decorator that does."""
+
+        def mark(func: F) -> F:
+            opts: HookimplOpts = {
+                "wrapper": wrapper,
+                "hookwrapper": hookwrapper,
+                "optionalhook": optionalhook,
+                "tryfirst": tryfirst,
+                "trylast": trylast,
+                "specname": specname,
+            }
+            setattr(func, self.project_name + "_impl", opts)
+            return func
+
+        return mark if function is None else mark(function)
+
+
+def normalize_hookimpl_opts(opts: HookimplOpts) -> None:
+    """Fill in the options a third-party marker may have left out."""
+    opts.setdefault("tryfirst", False)
+    opts.setdefault("trylast", False)
+    opts.setdefault("wrapper", False)
+    opts.setdefault("hookwrapper", False)
+    opts.setdefault("optionalhook", False)
+    opts.setdefault("specname", None)
