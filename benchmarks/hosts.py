@@ -2,6 +2,7 @@
 
     python benchmarks/hosts.py suites            both hosts' own test suites, on both sides
     python benchmarks/hosts.py suites --host kedro -- -k session   one host, pytest arguments after --
+    python benchmarks/hosts.py suites --host pytest --only testing/test_runner.py   some of its tests
     python benchmarks/hosts.py speed             pytest collecting and running 3,000 trivial tests
 
 The script downloads the hosts' sdists from PyPI (pytest 9.2.0, kedro 1.5.0; Kedro's
@@ -12,9 +13,11 @@ checkout, and runs the same command twice:
 
 - ``pluggy``: as the host ships, on real pluggy;
 - ``compat``: the same, with ``import pluggy`` answered by ``hookwise.compat.pluggy``
-  (a ``.pth`` file puts a one-line ``pluggy`` package first on ``sys.path`` in every
+  (a ``.pth`` file puts a small ``pluggy`` package first on ``sys.path`` in every
   interpreter of the environment, subprocesses included; its submodules ``pluggy._manager``,
-  ``pluggy._hooks``, ... are hookwise's, so code that patches them patches what runs).
+  ``pluggy._hooks``, ... are hookwise's, so code that patches them patches what runs; its
+  ``__file__`` is hookwise's, so pytest's rule that hides frames under pluggy's directory
+  covers hookwise's call path, as it covers pluggy's).
 
 ``suites`` prints, per host and side, the counts (passed, failed, errors, skipped) and the
 wall time, and lists the tests that fail on one side only. ``speed`` runs pytest over
@@ -46,12 +49,20 @@ KEDRO_TESTS = ROOT.parent / "shared" / "hosts" / "kedro-1.5.0-tests.tar.gz"
 SHIM = '''"""``import pluggy`` answered by hookwise.compat.pluggy (benchmarks/hosts.py)."""
 import importlib
 import sys
+import types
 
+import hookwise
 from hookwise.compat import pluggy as _compat
 
-for _name in ("_callers", "_hooks", "_manager", "_result", "_tracing", "_warnings"):
+for _name in ("_callers", "_hooks", "_manager", "_markers", "_result", "_tracing", "_warnings"):
     sys.modules["pluggy." + _name] = importlib.import_module("hookwise.compat.pluggy." + _name)
-sys.modules["pluggy"] = _compat
+_pluggy = types.ModuleType("pluggy", _compat.__doc__)
+_pluggy.__dict__.update({k: v for k, v in vars(_compat).items() if k[:2] != "__" or k in ("__all__", "__version__")})
+_pluggy.__path__ = _compat.__path__
+# pytest leaves out of tracebacks the frames under the directory of pluggy.__file__: the
+# package standing in for pluggy is all of hookwise, whose call path spans its modules.
+_pluggy.__file__ = hookwise.__file__
+sys.modules["pluggy"] = _pluggy
 '''
 
 
@@ -139,11 +150,14 @@ class Outcome:
     failing: set[str]
 
 
-def suite(host: Host, venv: Path, source: Path, work: Path, side: str, arguments: list[str]) -> Outcome:
+def suite(
+    host: Host, venv: Path, source: Path, work: Path, side: str, arguments: list[str], only: list[str]
+) -> Outcome:
     use_compat(venv, work, side == "compat")
     report = work / f"{host.name}-{side}.xml"
     report.unlink(missing_ok=True)
-    command = [str(venv / "bin" / "python"), "-m", "pytest", *host.options, *host.tests, "-q", f"--junitxml={report}"]
+    tests = only or host.tests
+    command = [str(venv / "bin" / "python"), "-m", "pytest", *host.options, *tests, "-q", f"--junitxml={report}"]
     log = work / f"{host.name}-{side}.log"
     print(f"$ {' '.join(command + arguments)}  > {log}", flush=True)
     start = time.perf_counter()
@@ -178,8 +192,9 @@ def suites(arguments: argparse.Namespace, extra: list[str]) -> int:
         host = HOSTS[name]
         source = source_of(host, work, arguments.kedro_tests)
         venv = environment_of(host, work, source)
-        outcomes = [suite(host, venv, source, work, side, extra) for side in ("pluggy", "compat")]
-        print(f"\n{host.requirement} own suite ({' '.join(host.tests + extra)}):")
+        only = arguments.only or []
+        outcomes = [suite(host, venv, source, work, side, extra, only) for side in ("pluggy", "compat")]
+        print(f"\n{host.requirement} own suite ({' '.join((only or host.tests) + extra)}):")
         print(f"{'side':<8} {'passed':>7} {'failed':>7} {'errors':>7} {'skipped':>8} {'wall':>9}")
         for outcome in outcomes:
             c = outcome.counts
@@ -237,6 +252,7 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=ROOT / ".hosts", help="where sdists and environments go")
     parser.add_argument("--kedro-tests", type=Path, default=KEDRO_TESTS, help="Kedro's tests/ at tag 1.5.0, as .tar.gz")
     parser.add_argument("--rounds", type=int, default=5, help="speed: rounds per side")
+    parser.add_argument("--only", action="append", metavar="PATH", help="suites: these tests, not the whole suite")
     argv = sys.argv[1:]
     extra = argv[argv.index("--") + 1 :] if "--" in argv else []
     arguments = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)

@@ -18,6 +18,7 @@ import time
 import traceback
 import warnings
 from collections.abc import AsyncGenerator, Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -348,6 +349,21 @@ def test_a_generated_frame_belongs_to_a_module_for_inspect() -> None:
     generated = [info.frame for info in frames if info.filename.startswith("<hookwise label #")]
     assert generated
     assert inspect.getmodule(generated[0]) is sys.modules["hookwise._codegen"]
+
+
+def test_a_hook_compiles_after_its_working_directory_was_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest's own suite calls hooks from a directory a test removed (os.getcwd() then fails)."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    hooks = HookManager(Specs)
+    hooks.register(Innocent())
+    compiled = compiled_label(hooks)
+    assert compiled.__code__.co_filename in linecache.cache
+    assert hooks.call.label(item="x") == hooks.call.label(item="x")
 
 
 def test_the_source_of_a_caller_that_is_gone_is_forgotten() -> None:

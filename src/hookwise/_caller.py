@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from typing import Any, Generic, ParamSpec, TypeVar, cast, final
 
 from hookwise._engine import HookEngine
+from hookwise._guardrails import hidden_from_pytest
 from hookwise._impl import HookImpl
 from hookwise._order import Explanation, explain
 from hookwise._results import CallRecord, DispatchResult, PluginResult
 from hookwise._spec import HookSpec
 from hookwise.exceptions import HookCallError
 
-__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
 P = ParamSpec("P")
 Out = TypeVar("Out")

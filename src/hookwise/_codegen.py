@@ -33,6 +33,7 @@ import types
 from collections.abc import Callable
 from typing import Any, Final, NamedTuple
 
+from hookwise._guardrails import hidden_from_pytest
 from hookwise._impl import HookImpl
 from hookwise._outcomes import Outcomes
 from hookwise._plan import CallPlan, Dialect
@@ -309,7 +310,7 @@ def generate(plan: CallPlan) -> Generated:
     outcomes = Outcomes(plan)
     namespace: dict[str, Any] = {
         "__name__": __name__,
-        "__tracebackhide__": True,  # pytest shows users their own frames, not these
+        "__tracebackhide__": hidden_from_pytest,  # pytest shows users their own frames, not these
         "_hw_o": outcomes,
         "_hw_i": instrumentation,
         "_hw_name": plan.spec.name,
@@ -359,7 +360,7 @@ def generate_binder(spec: HookSpec[..., Any], dialect: Dialect, *, provenance: b
     same ``TypeError`` as the generated caller's.
     """
     plan = CallPlan(spec, (), provenance=provenance, dialect=dialect)
-    namespace: dict[str, Any] = {"__name__": __name__, "__tracebackhide__": True}
+    namespace: dict[str, Any] = {"__name__": __name__, "__tracebackhide__": hidden_from_pytest}
     out = _Emitter()
     out.emit(f"def _hw_call({_entry_signature(plan, namespace)}):")
     out.emit(f"    return {_args_dict(plan)}, {_PROV if provenance else 'None'}")
@@ -391,7 +392,10 @@ def compile_generated(generated: Generated, hook: str) -> Callable[..., Any]:
     source = generated.source
     code = compile(source, filename, "exec")
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    names = (filename, os.path.normcase(os.path.abspath(filename)))  # how inspect.getmodule looks it up
+    try:
+        names: tuple[str, ...] = (filename, os.path.normcase(os.path.abspath(filename)))  # inspect.getmodule's keys
+    except OSError:  # the working directory was removed: the raw name is the key inspect.stack() uses
+        names = (filename,)
     inspect_module = sys.modules.get("inspect")
     if inspect_module is not None:
         inspect_module.modulesbyfile.update(dict.fromkeys(names, __name__))
@@ -402,7 +406,7 @@ def compile_generated(generated: Generated, hook: str) -> Callable[..., Any]:
     return function
 
 
-def _forget(names: tuple[str, str]) -> None:
+def _forget(names: tuple[str, ...]) -> None:
     import linecache
 
     linecache.cache.pop(names[0], None)

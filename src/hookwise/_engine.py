@@ -35,7 +35,9 @@ from hookwise.exceptions import PluginValidationError
 if TYPE_CHECKING:
     from _thread import RLock
 
-__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+from hookwise._guardrails import hidden_from_pytest
+
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
 __all__ = [
     "COMPILE_AFTER",

@@ -9,6 +9,8 @@ Where they are checked during a call is :mod:`hookwise._instrumentation`'s busin
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping, Sequence
 from functools import cache
 from types import MappingProxyType
@@ -186,3 +188,18 @@ def warn_outside(warning: Warning) -> None:
 def _internal(frame: Any) -> bool:
     module = str(frame.f_globals.get("__name__", ""))
     return module == "hookwise" or module.startswith("hookwise.") or frame.f_code.co_filename.startswith("<hookwise")
+
+
+_PACKAGE: Final = os.path.dirname(os.path.abspath(__file__))
+
+
+def hidden_from_pytest(excinfo: object = None) -> bool:  # noqa: ARG001 - pytest passes its ExceptionInfo
+    """The ``__tracebackhide__`` of the call path's modules: pytest leaves their frames out of tracebacks.
+
+    Except where hookwise stands in for pluggy (``sys.modules["pluggy"]`` is a
+    package of hookwise's): pytest then leaves out the frames under that
+    package's directory, and shows them only where it would show pluggy's
+    (when nothing else is left), so they behave as pluggy's own frames do.
+    """
+    pluggy = sys.modules.get("pluggy")
+    return not str(getattr(pluggy, "__file__", "") or "").startswith(_PACKAGE)

@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, Final, final
 
-from hookwise._guardrails import frozen, over_budget, reentered, warn_outside
+from hookwise._guardrails import frozen, hidden_from_pytest, over_budget, reentered, warn_outside
 from hookwise._text import told
 from hookwise._tracing import TraceEvent
 from hookwise.exceptions import BudgetExceededError, MonitorWarning
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from hookwise._spec import HookSpec, OnBudget
     from hookwise._tracing import Monitor
 
-__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
 Clock = Callable[[], float]
 

@@ -22,13 +22,14 @@ import types
 from collections.abc import Callable
 from typing import Any, Final, final
 
+from hookwise._guardrails import hidden_from_pytest
 from hookwise._impl import HookImpl
 from hookwise._instrumentation import CallFrame
 from hookwise._outcomes import InterceptState, Outcomes
 from hookwise._plan import CallPlan
 from hookwise._results import Allow, DispatchResult, PluginResult
 
-__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
 Provenance = list[PluginResult[Any]] | None
 

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from hookwise._instrumentation import Instrumentation
     from hookwise._tracing import Monitor
 
-__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+from hookwise._guardrails import hidden_from_pytest
+
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
 P = ParamSpec("P")
 Out = TypeVar("Out")

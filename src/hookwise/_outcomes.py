@@ -14,6 +14,7 @@ import types
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, cast, final
 
+from hookwise._guardrails import hidden_from_pytest
 from hookwise._impl import HookImpl
 from hookwise._results import DispatchResult, Patch, PatchConflict, PluginResult, Veto
 from hookwise._text import shown, told
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
     Errors = list[tuple[int, Exception]] | None
 
-__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
 
 @final

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from hookwise import HookImpl as EngineImpl
 from hookwise import HookSpec, ImplOptions
 from hookwise._engine import COMPILE_AFTER, Dialect, Instrumentation, runner
-from hookwise._guardrails import warn_outside
+from hookwise._guardrails import hidden_from_pytest, warn_outside
 from hookwise.compat.pluggy._result import HookCallError, Result
 from hookwise.compat.pluggy._warnings import PluggyTeardownRaisedWarning
 
 if TYPE_CHECKING:
     from hookwise.compat.pluggy._hooks import HookImpl
 
-__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
 Teardown = Generator[None, object, object]
 

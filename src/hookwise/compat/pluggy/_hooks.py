@@ -44,7 +44,9 @@ __all__ = [  # pluggy._hooks's names, the markers included
     "varnames",
 ]
 
-__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+from hookwise._guardrails import hidden_from_pytest
+
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
 Namespace = Any  # a module or a class
 HookExec = Callable[[str, Sequence["HookImpl"], Mapping[str, object], bool], object]

@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
     from hookwise import Monitor, OnBudget
 
-__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+from hookwise._guardrails import hidden_from_pytest
+
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
 _BeforeTrace = Callable[[str, Sequence[HookImpl], Mapping[str, object]], None]
 _AfterTrace = Callable[[Result[Any], str, Sequence[HookImpl], Mapping[str, object]], None]

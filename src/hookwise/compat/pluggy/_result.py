@@ -6,7 +6,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Generic, TypeVar, final
 
-__tracebackhide__ = True  # pytest shows users their own frames, not the call path's
+from hookwise._guardrails import hidden_from_pytest
+
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
 ResultType = TypeVar("ResultType")
 
