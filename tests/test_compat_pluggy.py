@@ -383,6 +383,51 @@ def test_a_missing_argument_is_a_hook_call_error_after_a_warning(pluggy: Any) ->
         pm.hook.collect()
 
 
+def test_a_hot_hook_keeps_pluggys_rules_for_calls_registrations_and_monitoring(pluggy: Any) -> None:
+    """hookwise calls a hook's compiled caller directly once it is hot: the rules stay pluggy's."""
+    hookspec, hookimpl = markers(pluggy)
+
+    class Specs:
+        @hookspec
+        def pair(self, arg: int, other: int) -> int:  # type: ignore[empty-body]
+            ...
+
+    class TakesArg:
+        @hookimpl
+        def pair(self, arg: int) -> int:
+            return arg
+
+    pm = pluggy.PluginManager("example")
+    pm.add_hookspecs(Specs)
+    pm.register(TakesArg())
+    for number in range(30):  # hot
+        assert pm.hook.pair(arg=number, other=0, unknown="ignored") == [number]
+    spec_only = "^Argument\\(s\\) 'other' which are declared in the hookspec cannot be found in this hook call$"
+    with pytest.warns(UserWarning, match=spec_only) as caught:
+        assert pm.hook.pair(arg=1) == [1]
+    # pluggy points at its own HookCaller.__call__; hookwise at the line that called the hook
+    assert caught.list[0].filename == (__file__ if pluggy is compat_pluggy else real_pluggy._hooks.__file__)
+    missing = pytest.raises(pluggy.HookCallError, match="^hook call must provide argument 'arg'$")
+    with pytest.warns(UserWarning, match="'arg' which are declared"), missing:
+        pm.hook.pair(other=1)
+    with pytest.raises(TypeError):
+        pm.hook.pair(1, 2)
+    later = impl(pluggy, "pair", "later")
+    pm.register(later)
+    assert pm.hook.pair(arg=5, other=0) == ["later", 5]
+    seen: list[str] = []
+    undo = pm.add_hookcall_monitoring(lambda name, impls, kwargs: seen.append(name), lambda *a: None)
+    for _ in range(30):
+        pm.hook.pair(arg=5, other=0)
+    undo()
+    assert seen == ["pair"] * 30
+    for _ in range(30):
+        assert pm.hook.pair(arg=6, other=0) == ["later", 6]
+    assert seen == ["pair"] * 30
+    pm.unregister(later)
+    assert pm.hook.pair(arg=7, other=0) == [7]
+
+
 def test_a_missing_argument_no_implementation_takes_only_warns(pluggy: Any) -> None:
     _, hookimpl = markers(pluggy)
 

@@ -81,12 +81,12 @@ def _args_dict(plan: CallPlan) -> str:
     return "{" + ", ".join(f"{p.name!r}: {p.name}" for p in plan.spec.params) + "}"
 
 
-def _entry_signature(plan: CallPlan, namespace: dict[str, Any]) -> str:
+def _entry_signature(plan: CallPlan, namespace: dict[str, Any], *, keyword_only: bool = False) -> str:
     """The caller's own signature: the spec's parameters, as the hook's users call it."""
     parts: list[str] = []
     star = False
     for index, p in enumerate(plan.spec.params):
-        if p.keyword_only and not star:
+        if (p.keyword_only or keyword_only) and not star:
             parts.append("*")
             star = True
         if p.required:
@@ -299,12 +299,17 @@ def _framed_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
     out.emit("return _hw_v")
 
 
-def generate(plan: CallPlan) -> Generated:
+def generate(plan: CallPlan, *, incomplete: Callable[[dict[str, Any]], Any] | None = None) -> Generated:
     """The source of the caller for ``plan``, the namespace it runs in, and its line owners.
 
     A pure function: the same plan gives the same source. The caller is the
     function ``_hw_call``; behind it, ``_hw_plain`` calls the implementations
     and ``_hw_wrapped`` runs the wrappers, when the plan has them.
+
+    With ``incomplete``, the caller takes keyword arguments only, and a call
+    that leaves a parameter at its default returns ``incomplete(arguments)``
+    instead (a face that checks such calls itself: pluggy's ``HookCaller``
+    calls this caller directly only when nothing is missing).
     """
     instrumentation = plan.instrumentation
     outcomes = Outcomes(plan)
@@ -329,7 +334,7 @@ def generate(plan: CallPlan) -> Generated:
     for index, wrapper in enumerate(plan.wrappers):
         namespace[f"_hw_w{index}"] = wrapper.function
     define = "async def" if plan.is_async else "def"
-    signature = _entry_signature(plan, namespace)
+    signature = _entry_signature(plan, namespace, keyword_only=incomplete is not None)
     framed = instrumentation is not None and instrumentation.wraps_calls
     inner_params = ", ".join(_inner_params(plan))
     out = _Emitter()
@@ -345,12 +350,27 @@ def generate(plan: CallPlan) -> Generated:
             out.emit("")
         out.emit(f"{define} {'_hw_call' if last else name}({signature if last else inner_params}):")
         out.depth = 1
+        if last and incomplete is not None:
+            _incomplete_guard(out, plan, namespace, incomplete)
         body(inner_call)
         out.depth = 0
         inner_call = f"{name}({inner_params})"
     outcomes.impl_lines = out.impl_lines
     outcomes.wrapper_lines = out.wrapper_lines
     return Generated(out.source(), namespace, out.impl_lines, out.wrapper_lines)
+
+
+def _incomplete_guard(
+    out: _Emitter, plan: CallPlan, namespace: dict[str, Any], incomplete: Callable[[dict[str, Any]], Any]
+) -> None:
+    """Hand a call that leaves a parameter at its default to ``incomplete``."""
+    optional = [(index, p.name) for index, p in enumerate(plan.spec.params) if not p.required]
+    if not optional:
+        return
+    namespace["_hw_incomplete"] = incomplete
+    given = _args_dict(plan)[:-1] + (", **_hw_extra}" if plan.dialect.accepts_unknown else "}")
+    out.emit("if " + " or ".join(f"{name} is _hw_d{index}" for index, name in optional) + ":")
+    out.emit(f"    return _hw_incomplete({given})")
 
 
 def generate_binder(spec: HookSpec[..., Any], dialect: Dialect, *, provenance: bool) -> Generated:
@@ -372,9 +392,9 @@ def compile_binder(spec: HookSpec[..., Any], dialect: Dialect, *, provenance: bo
     return compile_generated(generate_binder(spec, dialect, provenance=provenance), spec.name)
 
 
-def compile_plan(plan: CallPlan) -> Callable[..., Any]:
-    """Generate and compile the caller for ``plan``."""
-    return compile_generated(generate(plan), plan.spec.name)
+def compile_plan(plan: CallPlan, *, incomplete: Callable[[dict[str, Any]], Any] | None = None) -> Callable[..., Any]:
+    """Generate and compile the caller for ``plan`` (``incomplete``: see :func:`generate`)."""
+    return compile_generated(generate(plan, incomplete=incomplete), plan.spec.name)
 
 
 def compile_generated(generated: Generated, hook: str) -> Callable[..., Any]:

@@ -234,6 +234,30 @@ class HookEngine:
             plan = self._plan(SYNC)
         return generate(plan).source
 
+    def on_publish(self, publish: Callable[[Callable[..., Any]], None]) -> None:
+        """Call ``publish`` with the sync caller whenever it changes (for a face given the engine ready-made)."""
+        self._publish = publish
+
+    def guarded(
+        self, incomplete: Callable[[dict[str, Any]], Any], install: Callable[[Callable[..., Any]], None]
+    ) -> None:
+        """Compile the sync caller of the current implementations with ``incomplete``'s guard, and ``install`` it.
+
+        For a face that calls the compiled caller directly and checks
+        incomplete calls itself (see :func:`~hookwise._codegen.generate`):
+        nothing is done while the hook is interpreted or historic, and
+        ``install`` is called under the lock only if nothing changed meanwhile.
+        """
+        with self._lock:
+            if SYNC not in self._compiled or self._history is not None:
+                return
+            version = self._version
+            plan = self._plan(SYNC)
+        function = compile_plan(plan, incomplete=incomplete)
+        with self._lock:
+            if version == self._version:
+                install(function)
+
     @property
     def compiled(self) -> bool:
         """Whether the sync caller of the current implementations is compiled (not interpreted, not pending)."""

@@ -10,14 +10,13 @@ no hookcall monitoring, and through ``hook_execute`` (pluggy's
 from __future__ import annotations
 
 import inspect
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from typing import TYPE_CHECKING, Any, Final, cast, final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast, final
 
 from hookwise import HookImpl as EngineImpl
 from hookwise._engine import POSITIONAL, POSITIONAL_ONLY, HookEngine, parameters
-from hookwise.compat.pluggy._callers import check_arguments, engine_impl, engine_spec
+from hookwise.compat.pluggy._callers import MISSING, check_arguments, engine_impl, engine_spec
 from hookwise.compat.pluggy._markers import (
     HookimplMarker,
     HookimplOpts,
@@ -44,7 +43,7 @@ __all__ = [  # pluggy._hooks's names, the markers included
     "varnames",
 ]
 
-from hookwise._guardrails import hidden_from_pytest
+from hookwise._guardrails import hidden_from_pytest, warn_outside
 
 __tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
@@ -162,10 +161,18 @@ class HookRelay:
 class Route:
     """Whether a manager's hook callers may call their engines directly (no hookcall monitoring)."""
 
-    __slots__ = ("direct",)
+    __slots__ = ("callers", "direct")
 
     def __init__(self) -> None:
         self.direct = True
+        self.callers: list[HookCaller] = []  # those that may take their compiled caller as __call__
+
+    def set_direct(self, direct: bool) -> None:
+        """Hookcall monitoring came or went (under the manager's lock)."""
+        self.direct = direct
+        if not direct:
+            for caller in self.callers:
+                caller.drop_front()
 
 
 _EXTRA_CACHE: Final = 16
@@ -206,6 +213,8 @@ class HookCaller:
         "_call_history",
         "_engine",
         "_extras",
+        "_front",
+        "_front_stale",
         "_hookexec",
         "_hookimpls",
         "_impls",
@@ -236,6 +245,11 @@ class HookCaller:
         self._call_history: _CallHistory | None = None
         self._engine = engine
         self._route = route if engine is not None else None
+        self._front = False  # whether this caller's class calls the compiled caller directly
+        self._front_stale = False  # whether a compiled caller waits to become the front
+        if engine is not None and route is not None and self._fronts:
+            engine.on_publish(self._published)
+            route.callers.append(self)
         self._impls: Impls | None = None
         self._extras: dict[tuple[Callable[..., object], ...], Impls] = {}  # call_extra's, by extra functions
         self._needed: AbstractSet[str] = frozenset()  # what the implementations take
@@ -351,9 +365,10 @@ class HookCaller:
         missing = [name for name in self.spec.argnames if name not in kwargs]
         if missing:
             notincall = ", ".join(repr(name) for name in missing)
-            warnings.warn(
-                f"Argument(s) {notincall} which are declared in the hookspec cannot be found in this hook call",
-                stacklevel=3,
+            warn_outside(
+                UserWarning(
+                    f"Argument(s) {notincall} which are declared in the hookspec cannot be found in this hook call"
+                )
             )
 
     def _check(self, kwargs: Mapping[str, object]) -> None:
@@ -370,8 +385,56 @@ class HookCaller:
             self._check(kwargs)
         route = self._route
         if route is not None and route.direct:
+            if self._front_stale:
+                self._make_front()
             return self._engine.function(**kwargs)  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
         return self._hookexec(self.name, self._current(), kwargs, self._firstresult())
+
+    # -- the front: a hot hook's compiled caller as this caller's own __call__ ------------------------------
+    _fronts: ClassVar[bool] = True  # subset callers keep __call__
+
+    def _published(self, function: Callable[..., Any]) -> None:  # noqa: ARG002 - the engine's publish callback
+        """The engine's caller changed (under the lock): the front goes; a compiled caller may become the next."""
+        self.drop_front()
+        engine = self._engine
+        self._front_stale = engine is not None and engine.compiled and self._call_history is None
+
+    def _make_front(self) -> None:
+        """Install the compiled caller, with a guard for incomplete calls, as ``__call__`` of this caller's class.
+
+        ``pm.hook.name(**kwargs)`` then runs the implementations with no
+        Python frame of the compat layer in between: a per-caller subclass
+        holds it as a static method. It is dropped again on any change, and
+        while hookcall monitoring is on.
+        """
+        self._front_stale = False
+        engine, route = self._engine, self._route
+        if engine is None or route is None:  # pragma: no cover - only callers with an engine get here
+            return
+
+        def install(function: Callable[..., Any]) -> None:
+            if not route.direct or self._call_history is not None:
+                return
+            cls = type(self)
+            if cls is HookCaller:
+                cls = type(
+                    "HookCaller", (HookCaller,), {"__slots__": (), "__module__": __name__, "__doc__": self.__doc__}
+                )
+                object.__setattr__(self, "__class__", cls)  # this caller only
+            cls.__call__ = staticmethod(function)  # type: ignore[method-assign]
+            self._front = True
+
+        engine.guarded(self._incomplete, install)
+
+    def drop_front(self) -> None:
+        """Go back to the compat layer's own ``__call__`` (the implementations or the route changed)."""
+        if self._front:
+            self._front = False
+            del type(self).__call__
+
+    def _incomplete(self, values: dict[str, object]) -> Any:
+        """A call through the front that left arguments out: pluggy's warning or error, then the call."""
+        return HookCaller.__call__(self, **{name: value for name, value in values.items() if value is not MISSING})
 
     def call_historic(
         self, result_callback: Callable[[Any], None] | None = None, kwargs: Mapping[str, object] | None = None
@@ -446,6 +509,7 @@ class SubsetHookCaller(HookCaller):
     """A proxy to another HookCaller that calls every implementation except the given plugins'."""
 
     __slots__ = ("_orig", "_remove_plugins", "_seen")  # _seen: the original's version this proxy mirrors
+    _fronts: ClassVar[bool] = False  # a proxy checks its original's version on every call
 
     def __init__(self, orig: HookCaller, remove_plugins: AbstractSet[object]) -> None:
         engine = orig._engine  # noqa: SLF001 - a proxy of its own class

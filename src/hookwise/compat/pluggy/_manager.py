@@ -113,8 +113,9 @@ class PluginManager:
 
     @_inner_hookexec.setter
     def _inner_hookexec(self, value: HookExec) -> None:
-        self._inner = value
-        self._route.direct = value == self._execute  # hook callers skip hook_execute when nothing wraps the engine
+        with self._lock:
+            self._inner = value
+            self._route.set_direct(value == self._execute)  # hook callers skip hook_execute when nothing wraps it
 
     def _hookexec(
         self, hook_name: str, methods: Sequence[HookImpl], kwargs: Mapping[str, object], firstresult: bool
