@@ -32,9 +32,9 @@ class HookCaller(Generic[P, Out]):
 
     def __init__(self, engine: HookEngine) -> None:
         self._engine = engine
-        self.name = engine.spec.name
+        self.name: str = engine.spec.name
         """The hook's name."""
-        self.spec = cast("HookSpec[P, Out]", engine.spec)
+        self.spec: HookSpec[P, Out] = cast("HookSpec[P, Out]", engine.spec)
         """The hook's spec."""
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Out:

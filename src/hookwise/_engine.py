@@ -184,9 +184,9 @@ class HookEngine:
         publish: Callable[[Callable[..., Any]], None] | None = None,
         dialect: Dialect = HOOKWISE,
     ) -> None:
-        self.spec = spec
+        self.spec: HookSpec[..., Any] = spec
         self.order: RegistrationOrder = order
-        self.dialect = dialect
+        self.dialect: Dialect = dialect
         self._lock = lock
         self._instrument = instrument
         self._publish = publish

@@ -219,16 +219,16 @@ class HookImpl:
         seq: int,
         style: ArgumentStyle = "named",
     ) -> None:
-        self.plugin_name = plugin_name
-        self.plugin = plugin
-        self.function = function
-        self.hook = hook
-        self.options = options
-        self.seq = seq
+        self.plugin_name: str = plugin_name
+        self.plugin: object = plugin
+        self.function: Callable[..., Any] = function
+        self.hook: str = hook
+        self.options: ImplOptions = options
+        self.seq: int = seq
         self.style: ArgumentStyle = style
         self.argnames: tuple[str, ...] = ()
         self.kwargnames: tuple[str, ...] = ()
-        self.is_async = False
+        self.is_async: bool = False
 
     @property
     def priority(self) -> int:

@@ -64,15 +64,15 @@ class CallFrame:
     __slots__ = ("arguments", "call_id", "failures", "hook", "open", "parent_id", "plugin", "started", "token")
 
     def __init__(self, hook: str, call_id: int, parent_id: int | None, arguments: Mapping[str, Any] | None) -> None:
-        self.hook = hook
-        self.call_id = call_id
-        self.parent_id = parent_id
-        self.arguments = arguments
+        self.hook: str = hook
+        self.call_id: int = call_id
+        self.parent_id: int | None = parent_id
+        self.arguments: Mapping[str, Any] | None = arguments
         self.plugin: str | None = None
         self.open: HookImpl | None = None
         self.failures: list[tuple[Monitor, TraceEvent, Exception]] | None = None
         self.token: Token[tuple[CallFrame, ...]] | None = None
-        self.started = 0.0
+        self.started: float = 0.0
 
     def __repr__(self) -> str:
         return f"{self.hook} ({self.plugin})" if self.plugin else self.hook
@@ -125,18 +125,18 @@ class Instrumentation:
         max_depth: int | None = None,
         clock: Clock = time.perf_counter,
     ) -> None:
-        self.spec = spec
-        self.monitors = tuple(monitors)
-        self.budget = budget
+        self.spec: HookSpec[..., Any] = spec
+        self.monitors: tuple[Monitor, ...] = tuple(monitors)
+        self.budget: float | None = budget
         self.on_budget: OnBudget = "error" if on_budget == "veto" and spec.kind != "intercept" else on_budget
-        self.strict = strict
-        self.max_depth = max_depth
-        self.clock = clock
-        self.reports = bool(self.monitors)
-        self.times = budget is not None and not self.reports
-        self.tracks = self.reports or max_depth is not None  # calls go on the call stack
-        self.wraps_calls = self.tracks or strict
-        self.wants_arguments = strict or self.reports  # enter() gets the call's arguments
+        self.strict: bool = strict
+        self.max_depth: int | None = max_depth
+        self.clock: Clock = clock
+        self.reports: bool = bool(self.monitors)
+        self.times: bool = budget is not None and not self.reports
+        self.tracks: bool = self.reports or max_depth is not None  # calls go on the call stack
+        self.wraps_calls: bool = self.tracks or strict
+        self.wants_arguments: bool = strict or self.reports  # enter() gets the call's arguments
 
     @classmethod
     def for_hook(

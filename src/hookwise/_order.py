@@ -158,14 +158,14 @@ class OrderEntry:
         registered: int,
         reasons: tuple[str, ...],
     ) -> None:
-        self.position = position
-        self.plugin = plugin
-        self.function = function
-        self.wrapper = wrapper
-        self.band = band
-        self.priority = priority
-        self.registered = registered
-        self.reasons = reasons
+        self.position: int = position
+        self.plugin: str = plugin
+        self.function: str = function
+        self.wrapper: bool = wrapper
+        self.band: str = band
+        self.priority: int = priority
+        self.registered: int = registered
+        self.reasons: tuple[str, ...] = reasons
 
     def as_dict(self) -> dict[str, Any]:
         """The entry as JSON-ready data."""
@@ -182,9 +182,9 @@ class Explanation:
     __slots__ = ("entries", "hook", "order")
 
     def __init__(self, hook: str, order: RegistrationOrder, entries: Sequence[OrderEntry]) -> None:
-        self.hook = hook
+        self.hook: str = hook
         self.order: RegistrationOrder = order
-        self.entries = tuple(entries)
+        self.entries: tuple[OrderEntry, ...] = tuple(entries)
 
     @property
     def plugins(self) -> list[str]:

@@ -50,11 +50,11 @@ class Dialect:
         wrapper_error: WrapperError | None = None,
         checks_outcomes: bool = True,
     ) -> None:
-        self.name = name
-        self.accepts_unknown = accepts_unknown
-        self.notes = notes
-        self.wrapper_error = wrapper_error
-        self.checks_outcomes = checks_outcomes
+        self.name: str = name
+        self.accepts_unknown: bool = accepts_unknown
+        self.notes: bool = notes
+        self.wrapper_error: WrapperError | None = wrapper_error
+        self.checks_outcomes: bool = checks_outcomes
 
     def __repr__(self) -> str:
         return f"<Dialect {self.name}>"

@@ -23,10 +23,10 @@ class PluginInfo:
     __slots__ = ("impls", "name", "plugin", "source")
 
     def __init__(self, name: str, plugin: object, impls: tuple[HookImpl, ...], source: str) -> None:
-        self.name = name
-        self.plugin = plugin
-        self.impls = impls
-        self.source = source
+        self.name: str = name
+        self.plugin: object = plugin
+        self.impls: tuple[HookImpl, ...] = impls
+        self.source: str = source
 
     def __repr__(self) -> str:
         return f"<PluginInfo {self.name!r} hooks={[i.hook for i in self.impls]} source={self.source!r}>"

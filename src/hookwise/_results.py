@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Final, Generic, NoReturn, TypeAlias, TypeVar, final
+from typing import Any, ClassVar, Final, Generic, NoReturn, TypeAlias, TypeVar, final
 
 from hookwise._text import shown
 from hookwise.exceptions import OperationVetoed
@@ -46,7 +46,7 @@ class Veto:
     __slots__ = ("reason",)
 
     def __init__(self, reason: str) -> None:
-        self.reason = reason
+        self.reason: str = reason
 
     def __repr__(self) -> str:
         return f"Veto({shown(self.reason)})"
@@ -97,11 +97,11 @@ class PatchConflict:
     __slots__ = ("earlier_plugin", "earlier_value", "key", "later_plugin", "later_value")
 
     def __init__(self, key: str, earlier_plugin: str, earlier_value: Any, later_plugin: str, later_value: Any) -> None:
-        self.key = key
-        self.earlier_plugin = earlier_plugin
-        self.earlier_value = earlier_value
-        self.later_plugin = later_plugin
-        self.later_value = later_value
+        self.key: str = key
+        self.earlier_plugin: str = earlier_plugin
+        self.earlier_value: Any = earlier_value
+        self.later_plugin: str = later_plugin
+        self.later_value: Any = later_value
 
     def __repr__(self) -> str:
         return (
@@ -120,7 +120,7 @@ class PatchConflict:
             and self.later_value == other.later_value
         )
 
-    __hash__ = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleMethodOverride]
 
 
 @final
@@ -165,15 +165,15 @@ class DispatchResult:
         patched_by: Mapping[str, str] = _EMPTY,
         conflicts: tuple[PatchConflict, ...] = (),
     ) -> None:
-        self.hook = hook
-        self.arguments = arguments
-        self.vetoed = vetoed
-        self.reason = reason
-        self.vetoed_by = vetoed_by
-        self.exception = exception
-        self.patches = patches
-        self.patched_by = patched_by
-        self.conflicts = conflicts
+        self.hook: str = hook
+        self.arguments: Mapping[str, Any] = arguments
+        self.vetoed: bool = vetoed
+        self.reason: str | None = reason
+        self.vetoed_by: str | None = vetoed_by
+        self.exception: BaseException | None = exception
+        self.patches: Mapping[str, Any] = patches
+        self.patched_by: Mapping[str, str] = patched_by
+        self.conflicts: tuple[PatchConflict, ...] = conflicts
 
     def __bool__(self) -> bool:
         """True when the operation may go ahead (nothing vetoed)."""
@@ -212,8 +212,8 @@ class PluginResult(Generic[T]):
     __slots__ = ("plugin", "value")
 
     def __init__(self, plugin: str, value: T) -> None:
-        self.plugin = plugin
-        self.value = value
+        self.plugin: str = plugin
+        self.value: T = value
 
     def __repr__(self) -> str:
         return f"PluginResult({self.plugin!r}, {shown(self.value)})"
@@ -224,7 +224,7 @@ class PluginResult(Generic[T]):
         theirs: PluginResult[Any] = other  # pyright: ignore[reportUnknownVariableType]
         return bool(self.plugin == theirs.plugin and self.value == theirs.value)
 
-    __hash__ = None  # type: ignore[assignment]  # pyright: ignore[reportAssignmentType]
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleMethodOverride]
 
 
 @final
@@ -240,8 +240,8 @@ class CallRecord(Generic[T]):
     __slots__ = ("result", "results")
 
     def __init__(self, result: T, results: list[PluginResult[Any]]) -> None:
-        self.result = result
-        self.results = results
+        self.result: T = result
+        self.results: list[PluginResult[Any]] = results
 
     @property
     def by_plugin(self) -> dict[str, Any]:

@@ -157,19 +157,19 @@ class HookSpec(Generic[P, Out]):
         doc: str | None = None,
         function: Callable[..., Any] | None = None,
     ) -> None:
-        self.name = name
+        self.name: str = name
         self.params: tuple[Param, ...] = tuple(params)
         self.kind: Kind = kind
         self.policy: ErrorPolicy = policy or ("veto" if kind == "intercept" else "raise")
-        self.historic = historic
-        self.concurrent = concurrent
-        self.budget = budget
+        self.historic: bool = historic
+        self.concurrent: bool = concurrent
+        self.budget: float | None = budget
         self.on_budget: OnBudget | None = on_budget
-        self.strict = strict
-        self.max_depth = max_depth
-        self.doc = doc
-        self.function = function
-        self.attribute = name
+        self.strict: bool = strict
+        self.max_depth: int | None = max_depth
+        self.doc: str | None = doc
+        self.function: Callable[..., Any] | None = function
+        self.attribute: str = name
         self._check()
 
     @classmethod

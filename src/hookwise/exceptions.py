@@ -100,7 +100,7 @@ class OrderCycleError(HookwiseError, ValueError):
     def __init__(self, message: str, *, hook: str, cycle: Sequence[str]) -> None:
         super().__init__(message)
         self.hook = hook
-        self.cycle = tuple(cycle)
+        self.cycle: tuple[str, ...] = tuple(cycle)
 
 
 class EntryPointError(HookwiseError, ImportError):
@@ -249,7 +249,7 @@ class ReentrancyError(HookwiseError, RecursionError):
         super().__init__(advice)
         self.advice = advice
         self.hook = hook
-        self.chain = tuple(chain)
+        self.chain: tuple[str, ...] = tuple(chain)
         self.plugins: list[str | None] = [None] * (len(self.chain) - 1)
         self._steps_seen = 0
 

@@ -46,7 +46,7 @@ class OpenTelemetryMonitor:
     """
 
     def __init__(self, tracer: trace.Tracer | None = None) -> None:
-        self.tracer = tracer or trace.get_tracer("hookwise")
+        self.tracer: trace.Tracer = tracer or trace.get_tracer("hookwise")
         self._calls: dict[int, trace.Span] = {}
         self._impls: dict[tuple[int, str], trace.Span] = {}
 

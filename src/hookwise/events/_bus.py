@@ -78,8 +78,8 @@ class EventBus:
     """
 
     def __init__(self, url: str = "memory://", *, poll: float = 0.5, outbox: str | None = None) -> None:
-        self.url = url
-        self.poll = seconds("EventBus()", "poll", poll)
+        self.url: str = url
+        self.poll: float = seconds("EventBus()", "poll", poll)
         self.store: Store = open_store(url, outbox=outbox)
         self._lock = threading.RLock()
         self._plugins: dict[str, _Registered] = {}

@@ -345,13 +345,13 @@ class Delivery:
         attempt: int,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        self.event_id = event_id
-        self.event_name = event_name
-        self.version = version
-        self.key = key
-        self.published_at = published_at
-        self.listener = listener
-        self.attempt = attempt
+        self.event_id: str = event_id
+        self.event_name: str = event_name
+        self.version: int = version
+        self.key: str | None = key
+        self.published_at: datetime.datetime = published_at
+        self.listener: str = listener
+        self.attempt: int = attempt
         self.headers: Mapping[str, str] = dict(headers or {})
 
     def __repr__(self) -> str:

@@ -167,16 +167,16 @@ class Listener:
     __slots__ = ("event", "function", "impl", "is_async", "name", "options", "owner", "policy", "takes_delivery")
 
     def __init__(self, name: str, function: Callable[..., Any], options: ListenerOptions, owner: object) -> None:
-        self.name = name
-        self.event = options.event
-        self.function = function
-        self.options = options
-        self.owner = owner
-        self.takes_delivery = _takes_delivery(name, function, options.event)
-        self.is_async = inspect.iscoroutinefunction(function)
-        self.policy = Policy(options.timeout, options.attempts)
+        self.name: str = name
+        self.event: type[Event] = options.event
+        self.function: Callable[..., Any] = function
+        self.options: ListenerOptions = options
+        self.owner: object = owner
+        self.takes_delivery: bool = _takes_delivery(name, function, options.event)
+        self.is_async: bool = inspect.iscoroutinefunction(function)
+        self.policy: Policy = Policy(options.timeout, options.attempts)
         """What a store needs to hand out its deliveries."""
-        self.impl = HookImpl(name, owner, function, options.event.event_name, ImplOptions(), seq=0)
+        self.impl: HookImpl = HookImpl(name, owner, function, options.event.event_name, ImplOptions(), seq=0)
         """The listener as an implementation of its event's hook: how deliveries run on hookwise's call path."""
         self.impl.argnames = ("event", "delivery") if self.takes_delivery else ("event",)
         self.impl.is_async = self.is_async

@@ -97,15 +97,15 @@ class Worker:
         shutdown_timeout: float = 30.0,
     ) -> None:
         self.bus = bus
-        self.listeners = {found.name: found for found in listeners}
-        self.batch = count("Worker()", "batch", batch)
-        self.threads = count("Worker()", "threads", threads)
-        self.slow_after = seconds("Worker()", "slow_after", slow_after)
+        self.listeners: dict[str, Listener] = {found.name: found for found in listeners}
+        self.batch: int = count("Worker()", "batch", batch)
+        self.threads: int = count("Worker()", "threads", threads)
+        self.slow_after: float = seconds("Worker()", "slow_after", slow_after)
         self.shutdown_timeout = shutdown_timeout
-        self.name = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
-        self.delivered = 0
-        self.failed = 0
-        self.dead = 0
+        self.name: str = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.delivered: int = 0
+        self.failed: int = 0
+        self.dead: int = 0
         self._counting = threading.Lock()
         self._stopping = threading.Event()
         self._wakes: list[Callable[[], None]] = []

@@ -112,11 +112,11 @@ class HookConfig:
     __slots__ = ("dependencies", "enable_by_default", "name", "options", "path", "scope")
 
     def __init__(self, name: str, scope: str, table: Mapping[str, Any], source: str) -> None:
-        self.name = name
-        self.scope = scope  # "global" or "target"
+        self.name: str = name
+        self.scope: str = scope  # "global" or "target"
         self.options: dict[str, Any] = dict(table)
         self.path: str | None = None
-        self.enable_by_default = True
+        self.enable_by_default: bool = True
         self.dependencies: list[str] = []
         self._read(source)
 
@@ -170,10 +170,10 @@ class ProjectConfig:
     __slots__ = ("app", "file", "global_hooks", "targets")
 
     def __init__(self, app: str, file: Path, global_hooks: dict[str, Any], targets: dict[str, dict[str, Any]]) -> None:
-        self.app = app
-        self.file = file
-        self.global_hooks = global_hooks
-        self.targets = targets
+        self.app: str = app
+        self.file: Path = file
+        self.global_hooks: dict[str, Any] = global_hooks
+        self.targets: dict[str, dict[str, Any]] = targets
 
     @classmethod
     def load(cls, root: Path, app: str) -> ProjectConfig:

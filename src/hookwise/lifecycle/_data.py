@@ -15,6 +15,7 @@ and what was expected against what was found.
 
 from __future__ import annotations
 
+import builtins
 import copy
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, NoReturn, cast, final
@@ -36,10 +37,17 @@ class Field:
 
     __slots__ = ("default", "description", "type")
 
-    def __init__(self, type: type | tuple[type, ...], default: Any, description: str = "") -> None:  # noqa: A002 - reads best
+    type: builtins.type | tuple[builtins.type, ...]
+
+    def __init__(
+        self,
+        type: builtins.type | tuple[builtins.type, ...],  # noqa: A002 - reads best
+        default: Any,
+        description: str = "",
+    ) -> None:
         self.type = type
-        self.default = default
-        self.description = description
+        self.default: Any = default
+        self.description: str = description
 
 
 _GONE: Final = object()

@@ -36,11 +36,11 @@ class PlannedHook:
     __slots__ = ("config", "enabled", "name", "reason", "scope")
 
     def __init__(self, config: HookConfig, *, enabled: bool, reason: str) -> None:
-        self.name = config.name
-        self.scope = config.scope
-        self.config = config
-        self.enabled = enabled
-        self.reason = reason
+        self.name: str = config.name
+        self.scope: str = config.scope
+        self.config: HookConfig = config
+        self.enabled: bool = enabled
+        self.reason: str = reason
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready data."""
@@ -68,7 +68,7 @@ class RunResult:
     __slots__ = ("artifacts", "calls", "data", "target")
 
     def __init__(self, target: str) -> None:
-        self.target = target
+        self.target: str = target
         self.calls: list[tuple[str, str, str]] = []
         self.data: dict[str, dict[str, Any]] = {}
         self.artifacts: dict[str, str] = {}
@@ -128,16 +128,18 @@ class LifecycleRunner:
         known_targets: Sequence[str] | None = None,
     ) -> None:
         self.app = app
-        self.monitors = list(monitors)
-        self.root = Path(root)
-        self.env_prefix = env_prefix or app.upper().replace("-", "_").replace(".", "_")
+        self.monitors: list[Monitor] = list(monitors)
+        self.root: Path = Path(root)
+        self.env_prefix: str = env_prefix or app.upper().replace("-", "_").replace(".", "_")
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        self.fields = {target: dict(declared) for target, declared in (fields or {}).items()}
-        self.metadata = dict(metadata or {})
+        self.fields: dict[str, dict[str, Field]] = {
+            target: dict(declared) for target, declared in (fields or {}).items()
+        }
+        self.metadata: dict[str, Any] = dict(metadata or {})
         self.messages = messages
         self._classes: dict[str, type[LifecycleHook]] = {}
-        self.known_targets = None if known_targets is None else list(known_targets)
-        self.config = ProjectConfig.load(self.root, app)
+        self.known_targets: list[str] | None = None if known_targets is None else list(known_targets)
+        self.config: ProjectConfig = ProjectConfig.load(self.root, app)
         self.config.check_switches(self.env_prefix)
 
     # -- hook classes from code and entry points ----------------------------------
