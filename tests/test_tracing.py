@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import gc
 import json
+import threading
+import time
 import weakref
 from typing import Any
 
@@ -296,3 +298,83 @@ def test_text_output_escapes_control_characters() -> None:
     assert "\x1b" not in text
     assert "\x1b" not in stats.format()
     assert len(stats.format().splitlines()) == 3
+
+
+def chrome_spans(recorder: TraceRecorder) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    document = json.loads(recorder.to_chrome_trace())
+    events = document["traceEvents"]
+    names = {e["tid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    spans = [e for e in events if e["ph"] == "X"]
+    for span in spans:
+        assert isinstance(span["ts"], float | int)
+        assert isinstance(span["dur"], float | int)
+        assert span["dur"] >= 0
+        assert span["tid"] in names  # every lane is named
+    return spans, names
+
+
+def test_a_chrome_trace_has_absolute_times_and_calls_nesting_their_implementations() -> None:
+    hooks, recorder = traced()
+    before = time.time() * 1e6
+    hooks.call.before_save(title=" weekend work ")
+    after = time.time() * 1e6
+    spans, names = chrome_spans(recorder)
+    assert [(s["cat"], s["name"]) for s in spans] == [
+        ("hook", "before_save"),
+        ("implementation", "Tagger"),
+        ("implementation", "Guard"),
+        ("hook", "labels"),
+        ("implementation", "Tagger"),
+    ]
+    outer = spans[0]
+    assert before - 1000 <= outer["ts"] <= after + 1000  # microseconds since the epoch
+    assert outer["args"]["vetoed_by"] == "Guard"
+    assert outer["args"]["reason"] == "no work on weekends"
+    for inner in spans[1:]:
+        assert outer["ts"] <= inner["ts"] <= inner["ts"] + inner["dur"] <= outer["ts"] + outer["dur"] + 1
+    assert len(names) == 1  # one thread, no task
+
+
+def test_calls_overlapping_in_two_threads_and_two_tasks_get_lanes_of_their_own() -> None:
+    barrier = threading.Barrier(2)
+
+    class Waiting:
+        @hookimpl
+        def labels(self, title: str) -> str:
+            barrier.wait(10)  # both threads are inside the hook at once
+            return title
+
+    hooks = HookManager(Specs)
+    hooks.register(Waiting())
+    recorder = TraceRecorder()
+    hooks.add_monitor(recorder)
+    threads = [threading.Thread(target=hooks.call.labels, kwargs={"title": str(n)}) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    spans, names = chrome_spans(recorder)
+    calls = [s for s in spans if s["cat"] == "hook"]
+    assert len({s["tid"] for s in calls}) == 2
+    first, second = sorted(calls, key=lambda s: s["ts"])
+    assert second["ts"] < first["ts"] + first["dur"]  # they overlap in time, in separate lanes
+    assert all(names[s["tid"]].startswith("thread ") for s in calls)
+
+    class Sleeping:
+        @hookimpl
+        async def labels(self, title: str) -> str:
+            await asyncio.sleep(0.01)
+            return title
+
+    async def two_tasks() -> None:
+        hooks = HookManager(Specs)
+        hooks.register(Sleeping())
+        hooks.add_monitor(recorder)
+        await asyncio.gather(hooks.call.labels.acall(title="a"), hooks.call.labels.acall(title="b"))
+
+    recorder.clear()
+    asyncio.run(two_tasks())
+    spans, names = chrome_spans(recorder)
+    calls = [s for s in spans if s["cat"] == "hook"]
+    assert len({s["tid"] for s in calls}) == 2
+    assert all(", task 0x" in names[s["tid"]] for s in calls)

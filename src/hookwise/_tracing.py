@@ -9,15 +9,32 @@ counts calls and time per hook and per plugin.
 
 from __future__ import annotations
 
+import sys
 import time
+from _thread import get_ident  # threading.get_ident, without importing threading
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypeAlias, final
+from typing import Any, Final, Literal, TypeAlias, final
 
 from hookwise._results import Allow, DispatchResult, Patch, Veto
 from hookwise._text import cut, printable, shown, told
 
 _now = time.perf_counter
+_WALL: Final = time.time() - time.perf_counter()
+"""Add to a ``perf_counter`` time to get seconds since the epoch (absolute timestamps for exports)."""
+
+
+def _task() -> int | None:
+    """The id of the asyncio task running now, or None outside one."""
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is None:
+        return None
+    loop = asyncio.events._get_running_loop()  # noqa: SLF001 - asyncio's cheap check, public in asyncio.events
+    if loop is None:
+        return None
+    task = asyncio.current_task(loop)
+    return None if task is None else id(task)
+
 
 Phase: TypeAlias = Literal["call_start", "call_end", "impl_start", "impl_end"]
 
@@ -41,6 +58,8 @@ class TraceEvent:
         error: the exception it raised (end events), or ``None``.
         duration: seconds it took (end events).
         time: ``time.perf_counter()`` when the event happened.
+        thread: ``threading.get_ident()`` of the thread it happened in.
+        task: ``id()`` of the asyncio task it happened in, or ``None`` outside one.
     """
 
     __slots__ = (
@@ -54,6 +73,8 @@ class TraceEvent:
         "phase",
         "plugin",
         "result",
+        "task",
+        "thread",
         "time",
     )
 
@@ -72,16 +93,18 @@ class TraceEvent:
         kind: str = "collect",
     ) -> None:
         self.phase: Phase = phase
-        self.kind = kind
-        self.hook = hook
-        self.plugin = plugin
-        self.call_id = call_id
-        self.parent_id = parent_id
-        self.arguments = arguments
-        self.result = result
-        self.error = error
-        self.duration = duration
-        self.time = _now()
+        self.kind: str = kind
+        self.hook: str = hook
+        self.plugin: str | None = plugin
+        self.call_id: int = call_id
+        self.parent_id: int | None = parent_id
+        self.arguments: Mapping[str, Any] | None = arguments
+        self.result: Any = result
+        self.error: BaseException | None = error
+        self.duration: float | None = duration
+        self.time: float = _now()
+        self.thread: int = get_ident()
+        self.task: int | None = _task()
 
     def __repr__(self) -> str:
         who = f" {self.plugin}" if self.plugin else ""
@@ -131,16 +154,17 @@ class ImplSpan:
         error: ``"Type: message"`` of what it raised, or ``None``.
     """
 
-    __slots__ = ("detail", "duration", "error", "outcome", "plugin", "result", "start")
+    __slots__ = ("detail", "duration", "error", "lane", "outcome", "plugin", "result", "start")
 
-    def __init__(self, plugin: str, start: float) -> None:
-        self.plugin = plugin
-        self.start = start
+    def __init__(self, plugin: str, start: float, lane: tuple[int, int | None] = (0, None)) -> None:
+        self.plugin: str = plugin
+        self.start: float = start
+        self.lane: tuple[int, int | None] = lane  # (thread, task) it ran in
         self.duration: float | None = None
-        self.outcome = "running"
+        self.outcome: str = "running"
         self.result: str | None = None
         self.error: str | None = None
-        self.detail = ""
+        self.detail: str = ""
 
     def ended(self, event: TraceEvent) -> None:
         """Take the summary of an ``impl_end`` event."""
@@ -189,6 +213,7 @@ class CallSpan:
         "error",
         "hook",
         "impls",
+        "lane",
         "outcome",
         "parent_id",
         "patched",
@@ -202,25 +227,26 @@ class CallSpan:
     )
 
     def __init__(self, event: TraceEvent, *, keep_values: bool = False) -> None:
-        self.hook = event.hook
-        self.call_id = event.call_id
-        self.parent_id = event.parent_id
+        self.hook: str = event.hook
+        self.call_id: int = event.call_id
+        self.parent_id: int | None = event.parent_id
         arguments = event.arguments or {}
-        self.arguments = {name: shown(value, 60) for name, value in arguments.items()}
+        self.arguments: dict[str, str] = {name: shown(value, 60) for name, value in arguments.items()}
         self.values: dict[str, Any] | None = dict(arguments) if keep_values else None
-        self.start = event.time
+        self.start: float = event.time
+        self.lane: tuple[int, int | None] = (event.thread, event.task)
         self.duration: float | None = None
-        self.outcome = "running"
+        self.outcome: str = "running"
         self.result: str | None = None
         self.error: str | None = None
-        self.detail = ""
+        self.detail: str = ""
         self.vetoed_by: str | None = None
         self.reason: str | None = None
         self.patched: dict[str, str] = {}
         self.impls: list[ImplSpan] = []
         self.children: list[CallSpan] = []
         self.root: CallSpan = self
-        self.size = 1  # spans in this call's tree (for the root)
+        self.size: int = 1  # spans in this call's tree (for the root)
 
     def ended(self, event: TraceEvent) -> None:
         """Take the summary of the ``call_end`` event."""
@@ -287,7 +313,7 @@ class TraceRecorder:
         self.keep_values = keep_values
         self.calls: deque[CallSpan] = deque()
         """The outermost recorded calls, oldest first; calls made inside them are their ``children``."""
-        self.dropped = 0
+        self.dropped: int = 0
         """How many calls were dropped to stay within ``max_calls``."""
         self._kept = 0
         self._open: dict[int, CallSpan] = {}
@@ -302,7 +328,7 @@ class TraceRecorder:
             return
         plugin = event.plugin or "?"
         if event.phase == "impl_start":
-            impl = ImplSpan(plugin, event.time)
+            impl = ImplSpan(plugin, event.time, (event.thread, event.task))
             span.impls.append(impl)
             self._impls[(event.call_id, plugin)] = impl
         elif event.phase == "impl_end":
@@ -372,6 +398,74 @@ class TraceRecorder:
         for call in self.calls:
             render(call, 0)
         return "\n".join(lines)
+
+    def to_chrome_trace(self) -> str:
+        """The trace in Chrome's trace-event format (JSON), which Perfetto and ``chrome://tracing`` open.
+
+        Each call and each implementation is a complete event (``"ph": "X"``)
+        with an absolute timestamp (microseconds since the epoch) and its
+        duration; each thread, and each asyncio task in it, is a lane of its own
+        (a ``tid``, named by a ``thread_name`` metadata event), so calls that
+        overlap in two threads or tasks are drawn side by side. A call still
+        running when exported has no duration yet and is left out.
+        """
+        import json  # keep `import hookwise` fast
+        import os
+
+        pid = os.getpid()
+        lanes: dict[tuple[int, int | None], int] = {}
+        events: list[dict[str, Any]] = [
+            {"name": "process_name", "ph": "M", "pid": pid, "tid": 0, "args": {"name": "hookwise trace"}}
+        ]
+
+        def lane(key: tuple[int, int | None]) -> int:
+            tid = lanes.get(key)
+            if tid is None:
+                tid = lanes[key] = len(lanes) + 1
+                thread, task = key
+                name = f"thread {thread}" if task is None else f"thread {thread}, task {task:#x}"
+                events.append({"name": "thread_name", "ph": "M", "pid": pid, "tid": tid, "args": {"name": name}})
+                events.append(
+                    {"name": "thread_sort_index", "ph": "M", "pid": pid, "tid": tid, "args": {"sort_index": tid}}
+                )
+            return tid
+
+        def span(name: str, category: str, start: float, duration: float, where: int, args: dict[str, Any]) -> None:
+            events.append(
+                {
+                    "name": name,
+                    "cat": category,
+                    "ph": "X",
+                    "ts": round((start + _WALL) * 1e6, 3),
+                    "dur": round(duration * 1e6, 3),
+                    "pid": pid,
+                    "tid": where,
+                    "args": args,
+                }
+            )
+
+        def add(call: CallSpan) -> None:
+            if call.duration is not None:
+                args: dict[str, Any] = {"arguments": dict(call.arguments), "outcome": call.outcome}
+                if call.result is not None:
+                    args["result"] = call.result
+                if call.error is not None:
+                    args["error"] = call.error
+                if call.vetoed_by is not None:
+                    args["vetoed_by"], args["reason"] = call.vetoed_by, call.reason
+                if call.patched:
+                    args["patched"] = dict(call.patched)
+                span(call.hook, "hook", call.start, call.duration, lane(call.lane), args)
+            for impl in call.impls:
+                if impl.duration is not None:
+                    details = {"hook": call.hook, "outcome": impl.outcome, "result": impl.result, "error": impl.error}
+                    span(impl.plugin, "implementation", impl.start, impl.duration, lane(impl.lane), details)
+            for child in call.children:
+                add(child)
+
+        for call in self.calls:
+            add(call)
+        return json.dumps({"traceEvents": events, "displayTimeUnit": "ms", "otherData": {"dropped": self.dropped}})
 
     def to_html(self, title: str = "hookwise trace") -> str:
         """A self-contained HTML page drawing the trace as a timeline."""
