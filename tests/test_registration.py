@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from hookwise import (
     ImplOptions,
     PluginValidationError,
     RegistrationError,
+    Veto,
     hookimpl,
     hookspec,
 )
@@ -533,3 +534,27 @@ def test_pending_implementations_are_listed_and_forgotten_when_unregistered() ->
     for index in range(100):
         manager.unregister(f"later{index}")
     assert dict(manager.pending) == {}
+
+
+def test_on_registers_the_decorated_function_as_a_handler_and_returns_it() -> None:
+    hooks: HookManager[Any] = HookManager()
+    hooks.add_spec("todos.before_complete_task", ["task_id", "actor_id"], kind="intercept")
+    order: list[str] = []
+
+    @hooks.on("todos.before_complete_task", priority=-10)  # lower runs first
+    def first(context: Mapping[str, Any]) -> None:
+        order.append(f"first {context['actor_id']}")
+
+    @hooks.on("todos.before_complete_task", name="the veto")
+    def second(context: Mapping[str, Any]) -> Veto:
+        order.append("second")
+        return Veto("no")
+
+    assert first.__name__ == "first"  # the function itself, unchanged
+    result = hooks.dispatch("todos.before_complete_task", {"task_id": "t1", "actor_id": "ann"})
+    assert (result.vetoed_by, order) == ("the veto", ["first ann", "second"])
+    hooks.unregister(first)
+    assert hooks.dispatch("todos.before_complete_task", {"task_id": "t1", "actor_id": "ann"}).vetoed
+    assert order == ["first ann", "second", "second"]
+    with pytest.raises(TypeError, match="prority"):
+        hooks.on("todos.before_complete_task", prority=1)  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]

@@ -36,6 +36,7 @@ P = ParamSpec("P")
 Out = TypeVar("Out")
 S = TypeVar("S")
 T = TypeVar("T")
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 class _Relay:
@@ -408,6 +409,23 @@ class HookManager(Generic[S]):
             )
             raise PluginValidationError(msg, plugin=plugin_name, hook=hook)
         return impl
+
+    def on(
+        self, hook: str, /, *, name: str | None = None, **options: Unpack[HandlerOptions]
+    ) -> Callable[[Handler], Handler]:
+        """``register(hook, function, ...)`` as a decorator, for quick scripts: ``@hooks.on("a.hook", priority=10)``.
+
+        The function is returned unchanged (``hooks.unregister(function)``
+        removes it again). ``options`` are :meth:`register`'s for handlers,
+        checked here, before any function is decorated.
+        """
+        ImplOptions.of(options, where="on()", allowed=HANDLER_OPTIONS)
+
+        def decorate(handler: Handler) -> Handler:
+            self.register(hook, handler, name=name, **options)
+            return handler
+
+        return decorate
 
     def unregister(self, plugin: object) -> object:
         """Unregister a plugin, given by name or as the object; return the plugin object.
