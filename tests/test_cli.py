@@ -67,10 +67,10 @@ def test_no_command_is_a_usage_error() -> None:
     assert "the following arguments are required: COMMAND" in result.stderr
 
 
-def test_demo_outside_a_checkout_says_where_it_looked(
+def test_demo_without_its_files_says_where_it_looked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An install without the repository (a wheel) has no examples to run: a clear message, exit 2."""
+    """An install that lost its demo files: a clear message, exit 2."""
     import hookwise
     from hookwise import cli
 
@@ -78,4 +78,4 @@ def test_demo_outside_a_checkout_says_where_it_looked(
     monkeypatch.setattr(hookwise, "__file__", str(fake_install))
     monkeypatch.chdir(tmp_path)
     assert cli.main(["demo"]) == 2
-    assert "hookwise demo: cannot find examples/todos/main.py; run it from a checkout" in capsys.readouterr().err
+    assert "hookwise demo: cannot find the demo (hookwise/_demo in a wheel" in capsys.readouterr().err

@@ -28,10 +28,11 @@ DEMO = Path("examples") / "todos" / "main.py"
 
 
 def _find_demo() -> Path | None:
-    """The demo script: under the current directory, else beside an editable install's source tree."""
+    """The demo script: in an installed wheel (``hookwise/_demo``), else beside an editable install's source tree."""
     import hookwise
 
-    candidates = [Path.cwd() / DEMO, Path(hookwise.__file__).resolve().parents[2] / DEMO]
+    package = Path(hookwise.__file__).resolve().parent
+    candidates = [package / "_demo" / "main.py", package.parents[1] / DEMO]
     return next((path for path in candidates if path.is_file()), None)
 
 
@@ -43,7 +44,8 @@ def _demo(args: argparse.Namespace) -> int:
     script = _find_demo()
     if script is None:
         print(
-            f"hookwise demo: cannot find {DEMO}; run it from a checkout of the hookwise repository",
+            f"hookwise demo: cannot find the demo (hookwise/_demo in a wheel, {DEMO} in a checkout); "
+            "reinstall hookwise from its wheel or a checkout",
             file=sys.stderr,
         )
         return 2
