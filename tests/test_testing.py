@@ -150,3 +150,35 @@ def test_the_pytest_plugin_offers_the_helpers_as_fixtures(pytester: pytest.Pytes
     pytester.makepyfile(test_plugin=PLUGIN_TEST)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=4)
+
+
+FAILING_ASSERTION = """
+from hookwise import HookManager, Veto, hookimpl, hookspec
+from hookwise.testing import assert_allowed
+
+
+class Specs:
+    @hookspec(kind="intercept")
+    def before_save(self, title: str) -> None: ...
+
+
+class NoWeekends:
+    @hookimpl
+    def before_save(self, title: str) -> Veto:
+        return Veto("no work on weekends")
+
+
+def test_saving_is_allowed(hookwise_manager):
+    result = hookwise_manager(Specs, NoWeekends()).call.before_save(title="x")
+    assert_allowed(result)  # THE TEST'S LINE
+"""
+
+
+def test_a_failing_assertion_helper_points_at_the_test_not_at_hookwise(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_failing=FAILING_ASSERTION)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--tb=long")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert ">       assert_allowed(result)  # THE TEST'S LINE" in output
+    assert "hook 'before_save' was vetoed by 'NoWeekends': no work on weekends" in output
+    assert "hookwise/testing.py" not in output  # the helper's own frame is hidden

@@ -10,35 +10,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 from hookwise._manager import HookManager
-from hookwise.testing import CallRecorder, fresh_manager
+from hookwise.testing import ManagerFactory, WatchingRecorder, fresh_manager
 
 if TYPE_CHECKING:
     from hookwise.events import EventBus
-
-
-class WatchingRecorder(CallRecorder):
-    """A recorder that can watch several managers, and stops watching them after the test."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._removers: list[Callable[[], None]] = []
-
-    def watch(self, manager: HookManager[Any], hooks: list[str] | None = None) -> WatchingRecorder:
-        """Record ``manager``'s calls (all hooks, or the ones named) for the rest of the test."""
-        self._removers.append(manager.add_monitor(self, hooks=hooks))
-        return self
-
-    def close(self) -> None:
-        """Stop watching every manager."""
-        for remove in self._removers:
-            remove()
-        self._removers.clear()
 
 
 @pytest.fixture
@@ -50,15 +31,18 @@ def hookwise_recorder() -> Iterator[WatchingRecorder]:
 
 
 @pytest.fixture
-def hookwise_manager(hookwise_recorder: WatchingRecorder) -> Callable[..., HookManager[Any]]:
-    """``hookwise_manager(Specs, *plugins, **options)``: a fresh manager, watched by ``hookwise_recorder``."""
+def hookwise_manager(hookwise_recorder: WatchingRecorder) -> ManagerFactory:
+    """``hookwise_manager(Specs, *plugins, **options)``: a fresh manager, watched by ``hookwise_recorder``.
+
+    Annotate the fixture as :class:`hookwise.testing.ManagerFactory` for typed calls.
+    """
 
     def make(specs: type[Any] | None = None, /, *plugins: object, **options: Any) -> HookManager[Any]:
         manager = fresh_manager(specs, *plugins, **options)
         hookwise_recorder.watch(manager)
         return manager
 
-    return make
+    return cast("ManagerFactory", make)
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ With pytest, the same helpers are fixtures (``hookwise_recorder``) through the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from hookwise._manager import HookManager
 from hookwise._results import DispatchResult
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CallRecorder",
+    "ManagerFactory",
+    "WatchingRecorder",
     "assert_allowed",
     "assert_patched",
     "assert_vetoed",
@@ -122,6 +124,7 @@ class CallRecorder(TraceRecorder):
 
 def assert_vetoed(result: DispatchResult, *, by: str | None = None, reason: str | None = None) -> None:
     """Assert an intercept result was vetoed (by plugin ``by``; with ``reason`` in its reason)."""
+    __tracebackhide__ = True  # pytest shows the test's line, not this helper's
     if not result.vetoed:
         msg = f"hook {result.hook!r} was not vetoed (patches: {dict(result.patches)!r})"
         raise AssertionError(msg)
@@ -135,6 +138,7 @@ def assert_vetoed(result: DispatchResult, *, by: str | None = None, reason: str 
 
 def assert_allowed(result: DispatchResult) -> None:
     """Assert an intercept result was not vetoed."""
+    __tracebackhide__ = True  # pytest shows the test's line, not this helper's
     if result.vetoed:
         msg = f"hook {result.hook!r} was vetoed by {result.vetoed_by!r}: {result.reason}"
         raise AssertionError(msg)
@@ -142,6 +146,7 @@ def assert_allowed(result: DispatchResult) -> None:
 
 def assert_patched(result: DispatchResult, patches: Mapping[str, Any], *, by: str | None = None) -> None:
     """Assert an intercept result patched these keys to these values (each by plugin ``by``, if given)."""
+    __tracebackhide__ = True  # pytest shows the test's line, not this helper's
     for key, value in patches.items():
         if key not in result.patches:
             msg = f"hook {result.hook!r} did not patch {key!r} (patched: {dict(result.patches)!r})"
@@ -152,6 +157,41 @@ def assert_patched(result: DispatchResult, patches: Mapping[str, Any], *, by: st
         if by is not None and result.patched_by[key] != by:
             msg = f"hook {result.hook!r}: {key!r} was patched by {result.patched_by[key]!r}, expected {by!r}"
             raise AssertionError(msg)
+
+
+class WatchingRecorder(CallRecorder):
+    """The ``hookwise_recorder`` fixture's recorder: it watches several managers, and stops after the test."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._removers: list[Callable[[], None]] = []
+
+    def watch(self, manager: HookManager[Any], hooks: list[str] | None = None) -> WatchingRecorder:
+        """Record ``manager``'s calls (all hooks, or the ones named) for the rest of the test."""
+        self._removers.append(manager.add_monitor(self, hooks=hooks))
+        return self
+
+    def close(self) -> None:
+        """Stop watching every manager."""
+        for remove in self._removers:
+            remove()
+        self._removers.clear()
+
+
+class ManagerFactory(Protocol):
+    """The ``hookwise_manager`` fixture: ``hookwise_manager(Specs, *plugins, **options)`` is a typed manager.
+
+    Annotate the fixture with it to get typed calls in a test::
+
+        def test_labels(hookwise_manager: ManagerFactory) -> None:
+            hooks = hookwise_manager(TodoHooks, Labels())
+            assert hooks.call.task_labels(title="[PROJ-1] x") == ["work"]   # checked by mypy and pyright
+    """
+
+    @overload
+    def __call__(self, specs: type[S], /, *plugins: object, **options: Any) -> HookManager[S]: ...
+    @overload
+    def __call__(self, specs: None = None, /, *plugins: object, **options: Any) -> HookManager[object]: ...
 
 
 # -- events ---------------------------------------------------------------------------------------------
