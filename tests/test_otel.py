@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -58,7 +59,9 @@ def manager(exporter: InMemorySpanExporter) -> HookManager[Specs]:
     return hooks
 
 
-def test_a_concurrent_call_gets_a_span_per_implementation(exporter: InMemorySpanExporter) -> None:
+def test_a_concurrent_call_gets_a_span_per_implementation(
+    exporter: InMemorySpanExporter, caplog: pytest.LogCaptureFixture
+) -> None:
     class Fetching:
         @hookspec(concurrent=True)
         def fetch(self, key: str) -> str:
@@ -82,6 +85,7 @@ def test_a_concurrent_call_gets_a_span_per_implementation(exporter: InMemorySpan
     assert asyncio.run(hooks.call.fetch.acall(key="k")) == ["slow", "fast"]
     names = sorted(span.name for span in exporter.get_finished_spans())
     assert names == ["hook fetch", "hook fetch / Fast", "hook fetch / Slow"]
+    assert "Failed to detach" not in caplog.text  # each implementation's span was current in its own task
 
 
 def test_a_span_per_call_and_per_implementation_with_attributes(exporter: InMemorySpanExporter) -> None:
@@ -151,3 +155,68 @@ def test_a_delivery_span_is_linked_to_the_span_that_published_the_event(exporter
     impl = spans["hook shop.order_shipped / mail"]
     assert impl.parent is not None
     assert impl.parent.span_id == call.context.span_id
+
+
+def test_an_implementation_span_is_current_while_it_runs(
+    exporter: InMemorySpanExporter, caplog: pytest.LogCaptureFixture
+) -> None:
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("plugin")
+
+    class Working:
+        def __init__(self, hooks: HookManager[Specs]) -> None:
+            self.hooks = hooks
+
+        @hookimpl
+        def before_save(self, title: str) -> None:
+            with tracer.start_as_current_span("plugin work"):  # a span the plugin opens itself
+                pass
+            self.hooks.call.labels(title=title)  # a hook called inside the implementation
+
+    class Labels:
+        @hookimpl
+        def labels(self, title: str) -> str:
+            return title
+
+    hooks = HookManager(Specs)
+    hooks.register(Working(hooks))
+    hooks.register(Labels())
+    hooks.add_monitor(OpenTelemetryMonitor(provider.get_tracer("hooks")))
+    with tracer.start_as_current_span("request"):
+        hooks.call.before_save(title="x")
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+
+    def parent_of(name: str) -> str:
+        parent = spans[name].parent
+        assert parent is not None
+        return next(other for other, span in spans.items() if span.context and span.context.span_id == parent.span_id)
+
+    assert parent_of("hook before_save") == "request"
+    assert parent_of("hook before_save / Working") == "hook before_save"
+    assert parent_of("plugin work") == "hook before_save / Working"  # not the caller's span
+    assert parent_of("hook labels") == "hook before_save / Working"
+    assert parent_of("hook labels / Labels") == "hook labels"
+    working = spans["hook before_save / Working"].attributes or {}
+    assert (
+        working["code.function"] == "test_an_implementation_span_is_current_while_it_runs.<locals>.Working.before_save"
+    )
+    assert working["code.namespace"] == __name__
+    assert "Failed to detach" not in caplog.text
+
+
+def test_the_default_tracer_is_named_with_hookwise_s_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    from opentelemetry import trace
+
+    import hookwise
+
+    asked: list[tuple[object, ...]] = []
+    original = trace.get_tracer
+
+    def get_tracer(*args: Any, **kwargs: Any) -> trace.Tracer:
+        asked.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(trace, "get_tracer", get_tracer)
+    OpenTelemetryMonitor()
+    assert asked == [("hookwise", hookwise.__version__)]

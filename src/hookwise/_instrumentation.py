@@ -239,6 +239,7 @@ class Instrumentation:
                     frame.call_id,
                     arguments=frame.arguments,
                     kind=self.spec.kind,
+                    function=impl.function,
                 )
                 self._emit(frame, event)
         return self.clock()
@@ -269,6 +270,7 @@ class Instrumentation:
                     error=error,
                     duration=duration,
                     kind=self.spec.kind,
+                    function=impl.function,
                 )
                 self._emit(frame, event)
         if error is not None:
@@ -289,6 +291,7 @@ class Instrumentation:
                 error=error,
                 duration=self.clock() - started,
                 kind=self.spec.kind,
+                function=impl.function,
             )
             self._emit(frame, event)
 

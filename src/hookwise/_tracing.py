@@ -58,6 +58,7 @@ class TraceEvent:
         error: the exception it raised (end events), or ``None``.
         duration: seconds it took (end events).
         time: ``time.perf_counter()`` when the event happened.
+        function: the implementation's function (implementation events), else ``None``.
         thread: ``threading.get_ident()`` of the thread it happened in.
         task: ``id()`` of the asyncio task it happened in, or ``None`` outside one.
     """
@@ -67,6 +68,7 @@ class TraceEvent:
         "call_id",
         "duration",
         "error",
+        "function",
         "hook",
         "kind",
         "parent_id",
@@ -91,6 +93,7 @@ class TraceEvent:
         error: BaseException | None = None,
         duration: float | None = None,
         kind: str = "collect",
+        function: Callable[..., Any] | None = None,
     ) -> None:
         self.phase: Phase = phase
         self.kind: str = kind
@@ -102,6 +105,7 @@ class TraceEvent:
         self.result: Any = result
         self.error: BaseException | None = error
         self.duration: float | None = duration
+        self.function: Callable[..., Any] | None = function
         self.time: float = _now()
         self.thread: int = get_ident()
         self.task: int | None = _task()

@@ -7,8 +7,8 @@ Example::
     manager.add_monitor(OpenTelemetryMonitor())   # uses the global tracer provider
 
 Each call is a span named ``hook <name>``, a child of the span current when the
-hook was called (or of the call it runs inside); each implementation is a child
-span ``hook <name> / <plugin>``. Attributes: ``hookwise.hook``, ``hookwise.kind``,
+hook was called; each implementation is a child span ``hook <name> / <plugin>``,
+current while it runs. Attributes: ``hookwise.hook``, ``hookwise.kind``,
 ``hookwise.plugin``, ``hookwise.outcome``, and for intercept hooks
 ``hookwise.vetoed``, ``hookwise.vetoed_by`` and ``hookwise.patched_keys``.
 Exceptions are recorded on the span, whose status is then an error.
@@ -22,12 +22,15 @@ does it whenever OpenTelemetry is imported.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import weakref
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
+from contextvars import Token
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.context import Context
 
 from hookwise._results import DispatchResult, Patch, Veto
 from hookwise._tracing import TraceEvent, outcome_of
@@ -41,22 +44,31 @@ __all__ = ["OpenTelemetryMonitor", "active_tracer", "carried_context", "delivery
 class OpenTelemetryMonitor:
     """A monitor that emits OpenTelemetry spans for hook calls and implementations.
 
+    An implementation's span is the current span while it runs, so spans the
+    plugin opens, and hook calls it makes, are its children. Implementation
+    spans carry ``code.function`` and ``code.namespace`` (the function's
+    qualified name and module).
+
     Args:
-        tracer: the tracer to use; by default ``trace.get_tracer("hookwise")``.
+        tracer: the tracer to use; by default ``trace.get_tracer("hookwise", hookwise.__version__)``.
     """
 
     def __init__(self, tracer: trace.Tracer | None = None) -> None:
-        self.tracer: trace.Tracer = tracer or trace.get_tracer("hookwise")
+        self.tracer: trace.Tracer = tracer or trace.get_tracer("hookwise", _version())
         self._calls: dict[int, trace.Span] = {}
-        self._impls: dict[tuple[int, str], trace.Span] = {}
+        self._impls: dict[tuple[int, str], tuple[trace.Span, Token[Context], tuple[int, int | None]]] = {}
 
     def __call__(self, event: TraceEvent) -> None:
         if event.phase == "call_start":
             parent = self._calls.get(event.parent_id) if event.parent_id is not None else None
-            context = trace.set_span_in_context(parent) if parent is not None else otel_context.get_current()
+            current = otel_context.get_current()
+            # Inside an implementation its span is current; a call made elsewhere inside a call
+            # (a wrapper, say) belongs to that call's span.
+            if parent is not None and not _is_ours(trace.get_current_span(current)):
+                current = trace.set_span_in_context(parent)
             attributes = {"hookwise.hook": event.hook, "hookwise.kind": event.kind}
             self._calls[event.call_id] = self.tracer.start_span(
-                f"hook {event.hook}", context=context, attributes=attributes
+                f"hook {event.hook}", context=current, attributes=attributes
             )
         elif event.phase == "impl_start":
             call = self._calls.get(event.call_id)
@@ -66,19 +78,51 @@ class OpenTelemetryMonitor:
                 "hookwise.hook": event.hook,
                 "hookwise.kind": event.kind,
                 "hookwise.plugin": event.plugin or "",
+                **_code(event.function),
             }
             span = self.tracer.start_span(
                 f"hook {event.hook} / {event.plugin}", context=trace.set_span_in_context(call), attributes=attributes
             )
-            self._impls[(event.call_id, event.plugin or "")] = span
+            _OURS.add(span)
+            token = otel_context.attach(trace.set_span_in_context(span))
+            self._impls[(event.call_id, event.plugin or "")] = (span, token, (event.thread, event.task))
         elif event.phase == "impl_end":
-            impl = self._impls.pop((event.call_id, event.plugin or ""), None)
-            if impl is not None:
-                _finish(impl, event.result, event.error)
+            opened = self._impls.pop((event.call_id, event.plugin or ""), None)
+            if opened is not None:
+                span, token, lane = opened
+                if lane == (event.thread, event.task):  # else it ended in a task of its own: nothing to undo
+                    otel_context.detach(token)
+                _OURS.discard(span)
+                _finish(span, event.result, event.error)
         else:
             call = self._calls.pop(event.call_id, None)
             if call is not None:
                 _finish(call, event.result, event.error)
+
+
+_OURS: weakref.WeakSet[trace.Span] = weakref.WeakSet()
+"""Implementation spans made current by a monitor, until they end."""
+
+
+def _is_ours(span: trace.Span) -> bool:
+    return span in _OURS
+
+
+def _code(function: Callable[..., Any] | None) -> dict[str, str]:
+    """OpenTelemetry's ``code.*`` attributes of an implementation."""
+    if function is None:
+        return {}
+    target = getattr(function, "__func__", function)
+    return {
+        "code.function": str(getattr(target, "__qualname__", repr(target))),
+        "code.namespace": str(getattr(target, "__module__", "") or ""),
+    }
+
+
+def _version() -> str:
+    import hookwise
+
+    return hookwise.__version__
 
 
 def _finish(span: trace.Span, result: Any, error: BaseException | None) -> None:
