@@ -378,3 +378,31 @@ def test_calls_overlapping_in_two_threads_and_two_tasks_get_lanes_of_their_own()
     calls = [s for s in spans if s["cat"] == "hook"]
     assert len({s["tid"] for s in calls}) == 2
     assert all(", task 0x" in names[s["tid"]] for s in calls)
+
+
+def test_spans_are_where_the_code_ran_even_behind_a_slow_monitor() -> None:
+    """A monitor's own time is not drawn as the implementation's: spans start when the code starts."""
+    entered: list[float] = []
+
+    class Timed:
+        @hookimpl
+        def labels(self, title: str) -> str:
+            entered.append(time.perf_counter())
+            return title
+
+    def slow(event: TraceEvent) -> None:
+        time.sleep(0.02)  # a slow exporter, say
+
+    hooks = HookManager(Specs)
+    hooks.register(Timed())
+    recorder = TraceRecorder()
+    hooks.add_monitor(slow)
+    hooks.add_monitor(recorder)
+    hooks.call.labels(title="x")
+    (call,) = recorder.calls
+    (impl,) = call.impls
+    assert impl.duration is not None
+    assert call.duration is not None
+    assert impl.start <= entered[0] <= impl.start + 0.005  # not 20 ms earlier, where the monitors ran
+    assert call.start <= impl.start
+    assert impl.start + impl.duration <= call.start + call.duration

@@ -171,8 +171,10 @@ class ImplSpan:
         self.detail: str = ""
 
     def ended(self, event: TraceEvent) -> None:
-        """Take the summary of an ``impl_end`` event."""
+        """Take the summary of an ``impl_end`` event (and the real start: its end less its duration)."""
         self.duration = event.duration
+        if event.duration is not None:
+            self.start = event.time - event.duration  # the start event came before the monitors ran
         self.outcome = outcome_of(event.result, event.error)
         self.result = None if event.result is None else shown(event.result, 60)
         self.error = None if event.error is None else _failure(event.error)
@@ -253,9 +255,11 @@ class CallSpan:
         self.size: int = 1  # spans in this call's tree (for the root)
 
     def ended(self, event: TraceEvent) -> None:
-        """Take the summary of the ``call_end`` event."""
+        """Take the summary of the ``call_end`` event (and the real start: its end less its duration)."""
         result = event.result
         self.duration = event.duration
+        if event.duration is not None:
+            self.start = event.time - event.duration
         self.outcome = outcome_of(result, event.error)
         self.result = None if result is None else shown(result, 60)
         self.error = None if event.error is None else _failure(event.error)
