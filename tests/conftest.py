@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,3 +150,24 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     server = RedisServer(tmp_path / "redis")
     yield server
     server.stop()
+
+
+_CONNECTIONS: list[sqlite3.Connection] = []
+
+
+def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+    """``sqlite3.connect`` for a test's own connections (an application's): closed when the test ends.
+
+    ``with connection:`` commits but never closes, and Python 3.13 warns about every
+    connection that is collected open; hookwise's stores close their own.
+    """
+    connection: sqlite3.Connection = sqlite3.connect(*args, **kwargs)
+    _CONNECTIONS.append(connection)
+    return connection
+
+
+@pytest.fixture(autouse=True)
+def _close_test_connections() -> Iterator[None]:
+    yield
+    while _CONNECTIONS:
+        _CONNECTIONS.pop().close()

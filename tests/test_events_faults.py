@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -21,6 +20,7 @@ from hookwise import EventStoreError, PublishError
 from hookwise.events import Event, EventBus
 from tests import _processes as processes
 from tests._processes import duplicates, logged_numbers, replaced_after_kill, stopped, wait_for
+from tests.conftest import connect
 
 APP = textwrap.dedent(
     """
@@ -114,7 +114,7 @@ def test_an_application_killed_after_its_commit_delivers_at_the_next_start(app: 
     )
     result = subprocess.run([sys.executable, "-c", script], env=app, cwd=tmp_path, check=False, timeout=60)
     assert result.returncode == -signal.SIGKILL
-    with sqlite3.connect(app["FAULT_URL"].removeprefix("sqlite:///")) as connection:
+    with connect(app["FAULT_URL"].removeprefix("sqlite:///")) as connection:
         assert connection.execute("SELECT id FROM orders").fetchall() == [(7,)]
     restarted = worker(app, tmp_path)
     try:
@@ -189,7 +189,7 @@ def test_a_full_disk_refuses_to_publish_and_nothing_half_written_remains(tmp_pat
         fill()
     (status,) = bus.status()
     assert status.pending == published  # every event that returned is kept; the refused one is not
-    app = sqlite3.connect(tmp_path / "app.db")  # the application's own connection: the same disk
+    app = connect(tmp_path / "app.db")  # the application's own connection: the same disk
     app.execute(f"PRAGMA max_page_count = {pages + 2}")
     with pytest.raises(PublishError, match=r"cannot store the event: database or disk is full; nothing was"):
         bus.publish(Ping(number=0), within=app)
@@ -197,7 +197,7 @@ def test_a_full_disk_refuses_to_publish_and_nothing_half_written_remains(tmp_pat
 
 def test_a_store_written_by_another_layout_is_refused(tmp_path: Path) -> None:
     EventBus(f"sqlite:///{tmp_path / 'app.db'}").close()
-    with sqlite3.connect(tmp_path / "app.db") as connection:
+    with connect(tmp_path / "app.db") as connection:
         connection.execute("UPDATE hookwise_meta SET layout = 99")
     with pytest.raises(EventStoreError, match=r"its tables have layout 99, and this hookwise reads layout 1"):
         EventBus(f"sqlite:///{tmp_path / 'app.db'}")
@@ -221,7 +221,7 @@ def test_a_bad_store_url_is_explained(url: str, message: str) -> None:
 
 def test_a_writer_waits_briefly_for_a_file_another_process_locked(tmp_path: Path) -> None:
     bus = EventBus(f"sqlite:///{tmp_path / 'app.db'}")
-    other = sqlite3.connect(tmp_path / "app.db", isolation_level=None, check_same_thread=False)  # another writer
+    other = connect(tmp_path / "app.db", isolation_level=None, check_same_thread=False)  # another writer
     other.execute("BEGIN IMMEDIATE")
     threading.Timer(0.2, lambda: other.execute("COMMIT")).start()
     started = time.monotonic()
@@ -237,7 +237,7 @@ def test_a_file_locked_for_longer_than_the_busy_timeout_is_an_error_saying_why(
 
     monkeypatch.setattr(_sqlite, "BUSY_TIMEOUT", 0.1)
     bus = EventBus(f"sqlite:///{tmp_path / 'app.db'}")
-    other = sqlite3.connect(tmp_path / "app.db", isolation_level=None)
+    other = connect(tmp_path / "app.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     with pytest.raises(PublishError, match=r"database is locked for 0.1 s; another process holds a write"):
         bus.publish(Ping(number=1))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -21,7 +20,7 @@ from hookwise import EventStoreError, PublishError
 from hookwise.events import Event, EventBus, listener
 from tests import _processes as processes
 from tests._processes import duplicates, logged_numbers, replaced_after_kill, stopped, wait_for
-from tests.conftest import RedisServer
+from tests.conftest import RedisServer, connect
 
 
 class Ping(Event, name="redis.ping"):
@@ -210,7 +209,7 @@ def test_the_outbox_publishes_with_the_application_s_transaction(tmp_path: Path,
     database = tmp_path / "app.db"
     bus = EventBus(redis_url, outbox=f"sqlite:///{database}")
     bus.register(outboxed)
-    connection = sqlite3.connect(database)
+    connection = connect(database)
     connection.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)")
     with bus.transaction(connection):
         connection.execute("INSERT INTO orders VALUES (1)")
@@ -246,7 +245,7 @@ def test_an_event_committed_while_redis_is_down_is_relayed_by_a_worker(
     )
     result = subprocess.run([sys.executable, "-c", script], env=environment, cwd=tmp_path, check=False, timeout=60)
     assert result.returncode == -signal.SIGKILL
-    with sqlite3.connect(database) as connection:
+    with connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM hookwise_events").fetchone() == (1,)
     own_redis.start()
     process = worker(environment, tmp_path)
@@ -260,7 +259,7 @@ def test_a_relay_that_sends_twice_adds_the_event_once(tmp_path: Path, redis_url:
     database = tmp_path / "app.db"
     bus = EventBus(redis_url, outbox=f"sqlite:///{database}")
     bus.store.subscribe("once", "redis.ping")
-    connection = sqlite3.connect(database)
+    connection = connect(database)
     with bus.transaction(connection):
         bus.publish(Ping(number=7))
     store: Any = bus.store
@@ -277,7 +276,7 @@ def test_redis_failures_are_clear_errors(tmp_path: Path, own_redis: RedisServer)
     with pytest.raises(PublishError, match=r"event store redis at 127.0.0.1:\d+: cannot store the event: Connection"):
         bus.publish(Ping(number=1))
     with pytest.raises(EventStoreError, match=r"through an outbox in the same database: EventBus\("):
-        bus.transaction(sqlite3.connect(tmp_path / "app.db")).__enter__()
+        bus.transaction(connect(tmp_path / "app.db")).__enter__()
     with pytest.raises(EventStoreError, match=r"outbox='sqlite:///x.db' is for a broker"):
         EventBus("memory://", outbox="sqlite:///x.db")
     with pytest.raises(EventStoreError, match=r"the outbox is the application's SQLite database"):

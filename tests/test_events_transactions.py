@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hookwise import EventStoreError
 from hookwise.events import Event, EventBus, listener
+from tests.conftest import connect
 
 
 class TaskCompleted(Event, name="todos.task_completed"):
@@ -34,7 +35,7 @@ class Mail:
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
     path = tmp_path / "app.db"
-    with sqlite3.connect(path) as connection:
+    with connect(path) as connection:
         connection.execute("CREATE TABLE tasks (id TEXT PRIMARY KEY, done INTEGER NOT NULL)")
         connection.execute("INSERT INTO tasks VALUES ('t1', 0)")
     return path
@@ -55,7 +56,7 @@ def mail(bus: EventBus) -> Mail:
 
 
 def done(database: Path) -> int:
-    with sqlite3.connect(database) as connection:
+    with connect(database) as connection:
         return int(connection.execute("SELECT done FROM tasks WHERE id = 't1'").fetchone()[0])
 
 
@@ -82,7 +83,7 @@ def complete(connection: sqlite3.Connection, bus: EventBus) -> None:
 
 
 def test_rows_and_events_commit_together(database: Path, bus: EventBus, mail: Mail) -> None:
-    connection = sqlite3.connect(database)
+    connection = connect(database)
     with bus.transaction(connection) as unit:
         assert unit is connection
         complete(connection, bus)
@@ -94,7 +95,7 @@ def test_rows_and_events_commit_together(database: Path, bus: EventBus, mail: Ma
 
 
 def test_a_rolled_back_transaction_delivers_nothing(database: Path, bus: EventBus, mail: Mail) -> None:
-    connection = sqlite3.connect(database)
+    connection = connect(database)
     with pytest.raises(Aborted):
         abort(bus.transaction(connection), lambda: complete(connection, bus))
     assert done(database) == 0
@@ -103,7 +104,7 @@ def test_a_rolled_back_transaction_delivers_nothing(database: Path, bus: EventBu
 
 
 def test_within_joins_a_transaction_the_application_commits_itself(database: Path, bus: EventBus, mail: Mail) -> None:
-    connection = sqlite3.connect(database)  # Python's default: a transaction opens at the first write
+    connection = connect(database)  # Python's default: a transaction opens at the first write
     connection.execute("UPDATE tasks SET done = 1 WHERE id = 't1'")
     bus.publish(TaskCompleted(task_id="t1"), within=connection)
     assert pending(bus) == 0
@@ -159,7 +160,7 @@ def test_a_sqlalchemy_commit_wakes_the_workers_at_once(database: Path) -> None:
 
 
 def test_the_store_must_be_the_applications_database(tmp_path: Path, bus: EventBus) -> None:
-    other = sqlite3.connect(tmp_path / "other.db")
+    other = connect(tmp_path / "other.db")
     with pytest.raises(EventStoreError, match=r"the transaction's database is .*other.db, and the event store is"):
         bus.publish(TaskCompleted(task_id="t1"), within=other)
     with pytest.raises(EventStoreError, match=r"point the store at the application's database"), bus.transaction(other):
@@ -172,7 +173,7 @@ def test_a_memory_store_stores_the_events_of_a_transaction_when_it_commits(datab
     bus = EventBus("memory://")
     mail = Mail()
     bus.register(mail)
-    connection = sqlite3.connect(database)
+    connection = connect(database)
     with bus.transaction(connection):
         complete(connection, bus)
         assert bus.drain().delivered == 0
@@ -197,7 +198,7 @@ def test_a_transaction_without_a_connection_stores_all_its_events_or_none(bus: E
 
 
 def test_a_nested_transaction_joins_the_enclosing_one(database: Path, bus: EventBus, mail: Mail) -> None:
-    connection = sqlite3.connect(database)
+    connection = connect(database)
 
     def inner() -> None:
         with bus.transaction(connection):

@@ -39,6 +39,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -139,6 +140,9 @@ class SQLiteStore:
         else:
             self._shared = None
             self._gate = _gate(self.path.resolve())
+        # Connections are closed by close(), or when the store is collected without it (Python 3.13
+        # warns about a connection that is never closed; a store's users never see its connections).
+        self._finalizer = weakref.finalize(self, _close_all, self._pid, self._opened, self._shared)
         if not self._read_only:
             self._transaction("create its tables", _create)
 
@@ -216,7 +220,8 @@ class SQLiteStore:
 
     def close(self) -> None:
         """Close every connection this store opened."""
-        for connection in [*self._opened, *([self._shared] if self._shared is not None else [])]:
+        self._finalizer()
+        for connection in self._opened:  # a forked child's own (the finalizer closes only the parent's)
             connection.close()
         self._opened.clear()
         self._local = threading.local()
@@ -576,3 +581,12 @@ def _seq_of(connection: sqlite3.Connection, delivery: int) -> int:
 def _refused(envelopes: Sequence[Envelope], text: str) -> PublishError:
     names = sorted({envelope.name for envelope in envelopes})
     return PublishError(f"{text}; nothing was published ({', '.join(names)})", event=names[0] if names else "")
+
+
+def _close_all(pid: int, opened: list[sqlite3.Connection], shared: sqlite3.Connection | None) -> None:
+    """Close the connections a store opened; in a forked child they are copies of its parent's: left alone."""
+    if os.getpid() != pid:
+        return
+    for connection in [*opened, *([shared] if shared is not None else [])]:
+        connection.close()
+    opened.clear()
