@@ -20,7 +20,8 @@ checkout, and runs the same command twice:
   covers hookwise's call path, as it covers pluggy's).
 
 ``suites`` prints, per host and side, the counts (passed, failed, errors, skipped) and the
-wall time, and lists the tests that fail on one side only. ``speed`` runs pytest over
+wall time (``--rounds N``: the median of N interleaved runs per side; these machines are
+noisy), and lists the tests that fail on one side only. ``speed`` runs pytest over
 3,000 trivial tests on both sides, interleaved, and prints the medians and their ratio.
 It takes a while: the environments take some minutes to build the first time, pytest's
 suite about 10 minutes per side and Kedro's about 5 on two cores. Not run in CI.
@@ -193,15 +194,21 @@ def suites(arguments: argparse.Namespace, extra: list[str]) -> int:
         source = source_of(host, work, arguments.kedro_tests)
         venv = environment_of(host, work, source)
         only = arguments.only or []
-        outcomes = [suite(host, venv, source, work, side, extra, only) for side in ("pluggy", "compat")]
-        print(f"\n{host.requirement} own suite ({' '.join((only or host.tests) + extra)}):")
-        print(f"{'side':<8} {'passed':>7} {'failed':>7} {'errors':>7} {'skipped':>8} {'wall':>9}")
+        rounds = [
+            [suite(host, venv, source, work, side, extra, only) for side in ("pluggy", "compat")]
+            for _ in range(arguments.rounds)
+        ]
+        outcomes = rounds[-1]
+        walls = {side: statistics.median(r[i].seconds for r in rounds) for i, side in enumerate(("pluggy", "compat"))}
+        print(f"\n{host.requirement} own suite ({' '.join((only or host.tests) + extra)}), {len(rounds)} round(s):")
+        print(f"{'side':<8} {'passed':>7} {'failed':>7} {'errors':>7} {'skipped':>8} {'wall':>9}  each round")
         for outcome in outcomes:
             c = outcome.counts
             figures = f"{c['passed']:>7} {c['failed']:>7} {c['errors']:>7} {c['skipped']:>8}"
-            print(f"{outcome.side:<8} {figures} {outcome.seconds:>8.1f}s")
+            each = " ".join(f"{r[0 if outcome.side == 'pluggy' else 1].seconds:.1f}" for r in rounds)
+            print(f"{outcome.side:<8} {figures} {walls[outcome.side]:>8.1f}s  {each}")
         pluggy, compat = outcomes
-        print(f"compat / pluggy wall time: {compat.seconds / pluggy.seconds:.2f}x")
+        print(f"compat / pluggy wall time (medians): {walls['compat'] / walls['pluggy']:.2f}x")
         differences = (
             ("only on compat", compat.failing - pluggy.failing),
             ("only on pluggy", pluggy.failing - compat.failing),
@@ -254,12 +261,13 @@ def main() -> int:
     parser.add_argument("--host", action="append", choices=sorted(HOSTS), help="pytest, kedro (default: both)")
     parser.add_argument("--work", type=Path, default=ROOT / ".hosts", help="where sdists and environments go")
     parser.add_argument("--kedro-tests", type=Path, default=KEDRO_TESTS, help="Kedro's tests/ at tag 1.5.0, as .tar.gz")
-    parser.add_argument("--rounds", type=int, default=5, help="speed: rounds per side")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds per side (suites: 1, speed: 5)")
     parser.add_argument("--only", action="append", metavar="PATH", help="suites: these tests, not the whole suite")
     argv = sys.argv[1:]
     extra = argv[argv.index("--") + 1 :] if "--" in argv else []
     arguments = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
     arguments.host = arguments.host or sorted(HOSTS, reverse=True)
+    arguments.rounds = arguments.rounds or (1 if arguments.what == "suites" else 5)
     arguments.work = arguments.work.resolve()
     arguments.work.mkdir(parents=True, exist_ok=True)
     os.environ.pop("PYTHONPATH", None)

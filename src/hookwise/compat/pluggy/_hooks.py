@@ -103,16 +103,18 @@ class HookImpl:
     def __init__(
         self, plugin: object, plugin_name: str, function: Callable[..., Any], hook_impl_opts: HookimplOpts
     ) -> None:
-        self.function = function
+        self.function: Callable[..., Any] = function
+        self.argnames: tuple[str, ...]
+        self.kwargnames: tuple[str, ...]
         self.argnames, self.kwargnames = varnames(function)
-        self.plugin = plugin
-        self.opts = hook_impl_opts
-        self.plugin_name = plugin_name
-        self.wrapper = hook_impl_opts["wrapper"]
-        self.hookwrapper = hook_impl_opts["hookwrapper"]
-        self.optionalhook = hook_impl_opts["optionalhook"]
-        self.tryfirst = hook_impl_opts["tryfirst"]
-        self.trylast = hook_impl_opts["trylast"]
+        self.plugin: object = plugin
+        self.opts: HookimplOpts = hook_impl_opts
+        self.plugin_name: str = plugin_name
+        self.wrapper: bool = hook_impl_opts["wrapper"]
+        self.hookwrapper: bool = hook_impl_opts["hookwrapper"]
+        self.optionalhook: bool = hook_impl_opts["optionalhook"]
+        self.tryfirst: bool = hook_impl_opts["tryfirst"]
+        self.trylast: bool = hook_impl_opts["trylast"]
         self._engine: EngineImpl | None = None
 
     def for_engine(self, hook_name: str) -> EngineImpl:
@@ -137,13 +139,15 @@ class HookSpec:
     __slots__ = ("argnames", "function", "kwargnames", "name", "namespace", "opts", "warn_on_impl", "warn_on_impl_args")
 
     def __init__(self, namespace: Namespace, name: str, opts: HookspecOpts) -> None:
-        self.namespace = namespace
+        self.namespace: Namespace = namespace
         self.function: Callable[..., object] = getattr(namespace, name)
-        self.name = name
+        self.name: str = name
+        self.argnames: tuple[str, ...]
+        self.kwargnames: tuple[str, ...]
         self.argnames, self.kwargnames = varnames(self.function)
-        self.opts = opts
-        self.warn_on_impl = opts.get("warn_on_impl")
-        self.warn_on_impl_args = opts.get("warn_on_impl_args")
+        self.opts: HookspecOpts = opts
+        self.warn_on_impl: Warning | None = opts.get("warn_on_impl")
+        self.warn_on_impl_args: Mapping[str, Warning] | None = opts.get("warn_on_impl_args")
 
 
 @final
@@ -164,7 +168,7 @@ class Route:
     __slots__ = ("callers", "direct")
 
     def __init__(self) -> None:
-        self.direct = True
+        self.direct: bool = True
         self.callers: list[HookCaller] = []  # those that may take their compiled caller as __call__
 
     def set_direct(self, direct: bool) -> None:
@@ -174,6 +178,10 @@ class Route:
             for caller in self.callers:
                 caller.drop_front()
 
+
+_FRONT_AFTER: Final = 64
+"""Calls of a compiled hook before its caller also becomes its ``HookCaller``'s ``__call__`` (a second compile:
+the hooks of short-lived managers, such as pytest's in-process runs make by the thousand, never pay for it)."""
 
 _EXTRA_CACHE: Final = 16
 """How many sets of ``call_extra`` functions a hook caller keeps the callers of."""
@@ -214,7 +222,7 @@ class HookCaller:
         "_engine",
         "_extras",
         "_front",
-        "_front_stale",
+        "_front_due",
         "_hookexec",
         "_hookimpls",
         "_impls",
@@ -246,7 +254,7 @@ class HookCaller:
         self._engine = engine
         self._route = route if engine is not None else None
         self._front = False  # whether this caller's class calls the compiled caller directly
-        self._front_stale = False  # whether a compiled caller waits to become the front
+        self._front_due = 0  # calls until a compiled caller becomes the front (0: none waits)
         if engine is not None and route is not None and self._fronts:
             engine.on_publish(self._published)
             route.callers.append(self)
@@ -385,8 +393,10 @@ class HookCaller:
             self._check(kwargs)
         route = self._route
         if route is not None and route.direct:
-            if self._front_stale:
-                self._make_front()
+            if self._front_due:
+                self._front_due -= 1
+                if not self._front_due:
+                    self._make_front()
             return self._engine.function(**kwargs)  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
         return self._hookexec(self.name, self._current(), kwargs, self._firstresult())
 
@@ -397,7 +407,8 @@ class HookCaller:
         """The engine's caller changed (under the lock): the front goes; a compiled caller may become the next."""
         self.drop_front()
         engine = self._engine
-        self._front_stale = engine is not None and engine.compiled and self._call_history is None
+        waits = engine is not None and engine.compiled and self._call_history is None
+        self._front_due = _FRONT_AFTER if waits else 0
 
     def _make_front(self) -> None:
         """Install the compiled caller, with a guard for incomplete calls, as ``__call__`` of this caller's class.
@@ -407,7 +418,6 @@ class HookCaller:
         holds it as a static method. It is dropped again on any change, and
         while hookcall monitoring is on.
         """
-        self._front_stale = False
         engine, route = self._engine, self._route
         if engine is None or route is None:  # pragma: no cover - only callers with an engine get here
             return
