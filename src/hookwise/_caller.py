@@ -70,6 +70,28 @@ class HookCaller(Generic[P, Out]):
         result: Out = await self._engine.provenance_function(is_async=True)(*args, _hw_prov=recorded, **kwargs)
         return CallRecord(result, recorded)
 
+    def call_robust(self, *args: P.args, **kwargs: P.kwargs) -> list[PluginResult[Any]]:
+        """Call the hook so that no implementation's exception stops it (blinker's ``send_robust``).
+
+        Every implementation runs as under the ``isolate`` error policy
+        (a ``first`` hook still stops at the first value); nothing raises a
+        group. Monitors and traces see the call as any other.
+
+        Returns:
+            in call order, a :class:`PluginResult` per implementation that
+            returned a value other than None (``.value``) or raised an
+            ``Exception`` (``.error``, with a note naming plugin and hook).
+
+        Raises:
+            HookCallError: a historic hook, or a hook with async
+                implementations (await :meth:`acall_robust`).
+        """
+        return self._engine.call_robust(args, kwargs)
+
+    async def acall_robust(self, *args: P.args, **kwargs: P.kwargs) -> list[PluginResult[Any]]:
+        """:meth:`call_robust`, awaited: async implementations are awaited (together for concurrent hooks)."""
+        return await self._engine.acall_robust(args, kwargs)
+
     def dispatch(self, context: Mapping[str, Any]) -> DispatchResult:
         """Call an intercept or observe hook with its arguments in one mapping.
 

@@ -18,6 +18,7 @@ call in progress keeps the function it started with.
 from __future__ import annotations
 
 import bisect
+import copy
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
@@ -27,10 +28,11 @@ from hookwise._impl import POSITIONAL, POSITIONAL_ONLY, HookImpl, parameters
 from hookwise._instrumentation import Instrumentation
 from hookwise._interpreter import ainterpret, entry, interpret
 from hookwise._order import RegistrationOrder, sort_impls
-from hookwise._outcomes import Outcomes, refuse_sync
+from hookwise._outcomes import Outcomes, refuse_sync, with_failures
 from hookwise._plan import HOOKWISE, CallPlan, Dialect
+from hookwise._results import PluginResult
 from hookwise._spec import HookSpec
-from hookwise.exceptions import PluginValidationError
+from hookwise.exceptions import HookCallError, HookErrorGroup, PluginValidationError
 
 if TYPE_CHECKING:
     from _thread import RLock
@@ -353,6 +355,54 @@ class HookEngine:
         shape = Shape(is_async=is_async, provenance=True)
         function = self._tiers.get(shape)
         return function if function is not None else self._prepare(shape)
+
+    def call_robust(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[PluginResult[Any]]:
+        """Call every implementation whatever another raises: each value or exception, with its plugin.
+
+        The plan is the hook's, under the ``isolate`` policy and recording
+        provenance, run by the reference interpreter (robust calls are rare).
+        """
+        plan, values = self._robust_plan(args, kwargs, is_async=False)
+        recorded: list[PluginResult[Any]] = []
+        try:
+            interpret(plan, Outcomes(plan), values, recorded)
+        except HookErrorGroup as group:
+            return with_failures(plan, recorded, group)
+        return recorded
+
+    async def acall_robust(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[PluginResult[Any]]:
+        """:meth:`call_robust`, awaited."""
+        plan, values = self._robust_plan(args, kwargs, is_async=True)
+        recorded: list[PluginResult[Any]] = []
+        try:
+            await ainterpret(plan, Outcomes(plan), values, recorded)
+        except HookErrorGroup as group:
+            return with_failures(plan, recorded, group)
+        return recorded
+
+    def _robust_plan(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], *, is_async: bool
+    ) -> tuple[CallPlan, dict[str, Any]]:
+        if self._history is not None:
+            msg = f"call_robust() does not call historic hook {self.spec.name!r}: its calls are remembered and replayed"
+            raise HookCallError(msg, hook=self.spec.name)
+        values: dict[str, Any] = self._binder(False)(*args, **kwargs)[0]
+        with self._lock:
+            plan = self._plan(Shape(is_async=is_async, provenance=True))
+        spec = copy.copy(plan.spec)
+        spec.policy = "isolate"
+        plan = CallPlan(
+            spec,
+            plan.impls,
+            plan.wrappers,
+            instrumentation=plan.instrumentation,
+            is_async=is_async,
+            provenance=True,
+            dialect=plan.dialect,
+        )
+        if not is_async and plan.async_impls:
+            refuse_sync(plan)()
+        return plan, values
 
     def call_historic(self, values: dict[str, Any], tag: object = None) -> Any:
         """Call a historic hook and remember the call, so that implementations added later get it too.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import types
 from _thread import RLock
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, Unpack, cast, overload
 
 from hookwise._caller import HookCaller
@@ -20,6 +21,7 @@ from hookwise._impl import HANDLER_OPTIONS, ArgumentStyle, HandlerOptions, HookI
 from hookwise._order import Explanation, RegistrationOrder
 from hookwise._plugins import Found, PluginInfo, default_name, identity, scan
 from hookwise._results import DispatchResult
+from hookwise._scoped import connected, muted
 from hookwise._spec import ON_BUDGET, ErrorPolicy, GuardrailOptions, HookSpec, Kind, OnBudget, iter_specs
 from hookwise._text import did_you_mean
 from hookwise.exceptions import HookCallError, PluginValidationError, RegistrationError, SpecError
@@ -427,6 +429,14 @@ class HookManager(Generic[S]):
 
         return decorate
 
+    def connected(self, plugin: object, /, *, name: str | None = None) -> AbstractContextManager[str]:
+        """Register ``plugin`` for a ``with`` block, unregister it after (``as`` gives its name); for tests."""
+        return connected(self, plugin, name)
+
+    def muted(self, *plugins: object) -> AbstractContextManager[None]:
+        """Silence registered plugins (names or objects) for a ``with`` block; each keeps its place in the order."""
+        return muted(self._lock, self._engines, self._plugins, self._find, plugins)
+
     def unregister(self, plugin: object) -> object:
         """Unregister a plugin, given by name or as the object; return the plugin object.
 
@@ -569,12 +579,6 @@ class HookManager(Generic[S]):
     # -- dispatching a context mapping ---------------------------------------
     def dispatch(self, hook: str, context: Mapping[str, Any]) -> DispatchResult:
         """Dispatch an intercept or observe hook with its arguments in one mapping: ``hook(name).dispatch(context)``.
-
-        Example::
-
-            result = manager.dispatch("todos.before_complete_task", {"task_id": t, "owner_id": o, "actor_id": a})
-            if result.vetoed:
-                raise OperationVetoed(result.reason)
 
         Raises:
             HookCallError: unknown hook, a collect or first hook, or a context

@@ -75,6 +75,15 @@ def refuse_sync(plan: CallPlan) -> Any:
     return refuse
 
 
+def with_failures(plan: CallPlan, recorded: list[PluginResult[Any]], group: HookErrorGroup) -> list[PluginResult[Any]]:
+    """A robust call's results: ``recorded`` values and ``group``'s exceptions, merged in the plan's call order."""
+    position: dict[str, int] = {}
+    for index, impl in enumerate((*plan.impls, *plan.wrappers)):
+        position.setdefault(impl.plugin_name, index)
+    failed = [PluginResult(plugin, None, error) for plugin, error in zip(group.plugins, group.exceptions, strict=True)]
+    return sorted([*recorded, *failed], key=lambda result: position.get(result.plugin, len(position)))
+
+
 @final
 class Outcomes:
     """Errors, intercept answers and wrappers of one caller (see the module docstring)."""

@@ -206,23 +206,28 @@ class PluginResult(Generic[T]):
 
     Attributes:
         plugin: the name of the plugin.
-        value: what its implementation returned.
+        value: what its implementation returned (``None`` when it raised).
+        error: what it raised, in a :meth:`~hookwise.HookCaller.call_robust`
+            result; ``None`` when it returned.
     """
 
-    __slots__ = ("plugin", "value")
+    __slots__ = ("error", "plugin", "value")
 
-    def __init__(self, plugin: str, value: T) -> None:
+    def __init__(self, plugin: str, value: T, error: Exception | None = None) -> None:
         self.plugin: str = plugin
         self.value: T = value
+        self.error: Exception | None = error
 
     def __repr__(self) -> str:
+        if self.error is not None:
+            return f"PluginResult({self.plugin!r}, error={shown(self.error)})"
         return f"PluginResult({self.plugin!r}, {shown(self.value)})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PluginResult):
             return NotImplemented
         theirs: PluginResult[Any] = other  # pyright: ignore[reportUnknownVariableType]
-        return bool(self.plugin == theirs.plugin and self.value == theirs.value)
+        return bool(self.plugin == theirs.plugin and self.value == theirs.value and self.error is theirs.error)
 
     __hash__: ClassVar[None] = None  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleMethodOverride]
 
