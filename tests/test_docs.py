@@ -103,3 +103,9 @@ def test_every_page_with_python_has_its_blocks_collected() -> None:
     assert counted["events.md"] == 2
     assert all(block.promised for block in blocks(ROOT / "docs" / "events.md"))
     assert sum(counted.values()) == len(RUNS)
+
+
+def test_the_site_lists_every_page() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    in_nav = set(re.findall(r"^  - [^:]+: (\S+\.md)$", config, flags=re.MULTILINE))
+    assert in_nav == {page.name for page in (ROOT / "docs").glob("*.md")}

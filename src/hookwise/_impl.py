@@ -128,17 +128,17 @@ def hookimpl(function: F | None = None, /, **options: Unpack[ImplementationOptio
     The function's name is the hook's name unless ``specname`` is given. It
     may take any subset of the spec's parameters, by name.
 
-    Args:
-        priority: lower runs first, within the implementation's band (default 0).
-        tryfirst: run in the first band, before every normal implementation.
-        trylast: run in the last band, after every normal implementation.
-        before: plugin name(s) whose implementations of this hook must run after this one.
-        after: plugin name(s) whose implementations of this hook must run before this one.
-        wrapper: a generator that yields once and runs around the plain
+    Other Parameters:
+        priority (int): lower runs first, within the implementation's band (default 0).
+        tryfirst (bool): run in the first band, before every normal implementation.
+        trylast (bool): run in the last band, after every normal implementation.
+        before (str | Sequence[str]): plugin name(s) whose implementations of this hook must run after this one.
+        after (str | Sequence[str]): plugin name(s) whose implementations of this hook must run before this one.
+        wrapper (bool): a generator that yields once and runs around the plain
             implementations; ``result = yield`` receives their outcome (or has
             their exception raised into it) and what it returns becomes the outcome.
-        specname: the hook to implement, when it differs from the function's name.
-        optional: no error when no spec of that name exists; the
+        specname (str): the hook to implement, when it differs from the function's name.
+        optional (bool): no error when no spec of that name exists; the
             implementation waits until one is added.
 
     Raises:

@@ -356,7 +356,7 @@ class EventBus:
         """Run one delivery on hookwise's call path (monitors, traces, statistics, OpenTelemetry).
 
         Raises:
-            whatever the listener raised; the worker records it.
+            Exception: whatever the listener raised; the worker records it.
         """
         __tracebackhide__ = True
         run, tracer = self._runners.get(found.name) or self._runner(found)
