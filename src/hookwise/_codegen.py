@@ -285,7 +285,10 @@ def _framed_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
     """The call's frame around ``inner``: strict arguments, the depth check, call events."""
     instrumentation = plan.instrumentation
     assert instrumentation is not None  # noqa: S101 - only instrumented plans have a frame
-    out.emit(f"_hw_c = _hw_i.enter({_args_dict(plan) if instrumentation.wants_arguments else 'None'})")
+    arguments = _args_dict(plan) if instrumentation.wants_arguments else "None"
+    if instrumentation.reports and plan.wrappers:  # monitors see which wrappers run around the implementations
+        arguments += f", {plan.wrapper_names!r}"
+    out.emit(f"_hw_c = _hw_i.enter({arguments})")
     if instrumentation.strict and plan.spec.params:  # the implementations get the frozen arguments
         names = ", ".join(p.name for p in plan.spec.params)
         values = ", ".join(f"_hw_c.arguments[{p.name!r}]" for p in plan.spec.params)

@@ -165,12 +165,14 @@ class Instrumentation:
         )
 
     # -- calls ---------------------------------------------------------------------------------
-    def enter(self, arguments: dict[str, Any] | None) -> CallFrame:
+    def enter(self, arguments: dict[str, Any] | None, wrappers: tuple[str, ...] = ()) -> CallFrame:
         """Before the implementations: check the arguments and the depth, put the call on the stack.
 
         ``arguments`` are the call's arguments when :attr:`wants_arguments` (a strict
-        context or monitors), else ``None``. A strict hook's arguments are frozen
-        (``_guardrails.frozen``): the implementations get the frame's ``arguments``.
+        context or monitors), else ``None``; ``wrappers`` the plugins whose wrappers
+        run around the implementations, outermost first (given when monitors report).
+        A strict hook's arguments are frozen (``_guardrails.frozen``): the
+        implementations get the frame's ``arguments``.
 
         Raises:
             HookCallError: a strict hook got an argument that is not primitive data.
@@ -201,6 +203,8 @@ class Instrumentation:
                 arguments=arguments,
                 kind=self.spec.kind,
             )
+            if wrappers:
+                event.wrappers = wrappers
             self._emit(frame, event)
         return frame
 
@@ -272,6 +276,7 @@ class Instrumentation:
                     kind=self.spec.kind,
                     function=impl.function,
                 )
+                event.budget = self.budget
                 self._emit(frame, event)
         if error is not None:
             raise error

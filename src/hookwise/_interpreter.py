@@ -278,7 +278,7 @@ def interpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], provenan
         if plan.simple:
             return _tight(plan, outcomes, args)
         return _wrapped(plan, outcomes, None, args, provenance)
-    frame = instrumentation.enter(dict(args) if instrumentation.wants_arguments else None)
+    frame = instrumentation.enter(dict(args) if instrumentation.wants_arguments else None, plan.wrapper_names)
     if instrumentation.strict and frame.arguments is not None:
         args = dict(frame.arguments)  # the implementations get the frozen arguments
     try:
@@ -295,7 +295,7 @@ async def ainterpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], p
     instrumentation = plan.instrumentation
     if instrumentation is None or not instrumentation.wraps_calls:
         return await _awrapped(plan, outcomes, None, args, provenance)
-    frame = instrumentation.enter(dict(args) if instrumentation.wants_arguments else None)
+    frame = instrumentation.enter(dict(args) if instrumentation.wants_arguments else None, plan.wrapper_names)
     if instrumentation.strict and frame.arguments is not None:
         args = dict(frame.arguments)  # the implementations get the frozen arguments
     try:

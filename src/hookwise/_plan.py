@@ -78,7 +78,17 @@ class CallPlan:
         dialect: the face's dialect.
     """
 
-    __slots__ = ("dialect", "impls", "instrumentation", "is_async", "provenance", "simple", "spec", "wrappers")
+    __slots__ = (
+        "dialect",
+        "impls",
+        "instrumentation",
+        "is_async",
+        "provenance",
+        "simple",
+        "spec",
+        "wrapper_names",
+        "wrappers",
+    )
 
     def __init__(
         self,
@@ -94,6 +104,8 @@ class CallPlan:
         self.spec = spec
         self.impls = impls
         self.wrappers = wrappers
+        self.wrapper_names: tuple[str, ...] = tuple(wrapper.plugin_name for wrapper in wrappers)
+        """The wrappers' plugins, outermost first (what monitors are told at each call's start)."""
         self.instrumentation = instrumentation
         self.is_async = is_async
         self.provenance = provenance

@@ -61,10 +61,15 @@ class TraceEvent:
         function: the implementation's function (implementation events), else ``None``.
         thread: ``threading.get_ident()`` of the thread it happened in.
         task: ``id()`` of the asyncio task it happened in, or ``None`` outside one.
+        wrappers: for ``call_start``, the plugins whose wrappers run around the
+            implementations, outermost first (empty for other events).
+        budget: for ``impl_end``, the seconds the implementation was allowed
+            (``None``: no budget); ``duration > budget`` means it ran over.
     """
 
     __slots__ = (
         "arguments",
+        "budget",
         "call_id",
         "duration",
         "error",
@@ -78,6 +83,7 @@ class TraceEvent:
         "task",
         "thread",
         "time",
+        "wrappers",
     )
 
     def __init__(
@@ -109,6 +115,8 @@ class TraceEvent:
         self.time: float = _now()
         self.thread: int = get_ident()
         self.task: int | None = _task()
+        self.wrappers: tuple[str, ...] = ()
+        self.budget: float | None = None
 
     def __repr__(self) -> str:
         who = f" {self.plugin}" if self.plugin else ""
@@ -156,9 +164,10 @@ class ImplSpan:
         outcome: ``returned``, ``allowed``, ``patched``, ``vetoed``, ``raised`` (or ``running``).
         result: a summary of what it returned (a bounded ``repr``), or ``None``.
         error: ``"Type: message"`` of what it raised, or ``None``.
+        budget: the seconds it was allowed, or ``None`` (no budget).
     """
 
-    __slots__ = ("detail", "duration", "error", "lane", "outcome", "plugin", "result", "start")
+    __slots__ = ("budget", "detail", "duration", "error", "lane", "outcome", "plugin", "result", "start")
 
     def __init__(self, plugin: str, start: float, lane: tuple[int, int | None] = (0, None)) -> None:
         self.plugin: str = plugin
@@ -169,10 +178,17 @@ class ImplSpan:
         self.result: str | None = None
         self.error: str | None = None
         self.detail: str = ""
+        self.budget: float | None = None
+
+    @property
+    def over_budget(self) -> bool:
+        """Whether it took longer than its budget."""
+        return self.budget is not None and self.duration is not None and self.duration > self.budget
 
     def ended(self, event: TraceEvent) -> None:
         """Take the summary of an ``impl_end`` event (and the real start: its end less its duration)."""
         self.duration = event.duration
+        self.budget = event.budget
         if event.duration is not None:
             self.start = event.time - event.duration  # the start event came before the monitors ran
         self.outcome = outcome_of(event.result, event.error)
@@ -189,6 +205,10 @@ class ImplSpan:
             "outcome": self.outcome,
             "result": self.result,
             "error": self.error,
+            "budget_ms": None if self.budget is None else round(self.budget * 1000, 3),
+            "over_budget": self.over_budget,
+            "thread": self.lane[0],
+            "task": self.lane[1],
         }
 
 
@@ -207,6 +227,8 @@ class CallSpan:
         outcome, result, error: what it returned or raised, summarised.
         vetoed_by, reason, patched: for intercept hooks, who vetoed and why, who patched what.
         impls: the implementations' spans; children: calls made inside it.
+        wrappers: the plugins whose wrappers ran around the implementations, outermost first.
+        lane: ``(thread, task)`` the call started in (see :class:`TraceEvent`).
         values: the arguments themselves, only for recorders made with ``keep_values=True``.
     """
 
@@ -230,6 +252,7 @@ class CallSpan:
         "start",
         "values",
         "vetoed_by",
+        "wrappers",
     )
 
     def __init__(self, event: TraceEvent, *, keep_values: bool = False) -> None:
@@ -250,6 +273,7 @@ class CallSpan:
         self.reason: str | None = None
         self.patched: dict[str, str] = {}
         self.impls: list[ImplSpan] = []
+        self.wrappers: tuple[str, ...] = event.wrappers
         self.children: list[CallSpan] = []
         self.root: CallSpan = self
         self.size: int = 1  # spans in this call's tree (for the root)
@@ -278,6 +302,9 @@ class CallSpan:
             "duration_ms": None if self.duration is None else round(self.duration * 1000, 3),
             "arguments": dict(self.arguments),
             "outcome": self.outcome,
+            "thread": self.lane[0],
+            "task": self.lane[1],
+            "wrappers": list(self.wrappers),
             "implementations": [impl.as_dict(origin) for impl in self.impls],
             "calls": [child.as_dict(origin) for child in self.children],
         }
