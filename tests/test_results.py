@@ -10,6 +10,7 @@ import pytest
 import hookwise
 from hookwise import (
     Allow,
+    AllowedResult,
     CallRecord,
     DispatchResult,
     HookErrorGroup,
@@ -21,6 +22,7 @@ from hookwise import (
     PluginResult,
     PluginValidationError,
     Veto,
+    VetoedResult,
     hookimpl,
     hookspec,
 )
@@ -222,3 +224,38 @@ def test_an_error_group_split_keeps_the_plugins_of_what_it_keeps() -> None:
     assert isinstance(rest, HookErrorGroup)
     assert (matched.plugins, rest.plugins) == (("two",), ("one",))
     assert (matched.hook, rest.hook) == ("h", "h")
+
+
+def test_a_dispatch_result_is_an_allowed_or_a_vetoed_result() -> None:
+    vetoed = DispatchResult("h", {}, vetoed=True, reason="no", vetoed_by="p")
+    allowed = DispatchResult("h", {})
+    assert type(vetoed) is VetoedResult
+    assert type(allowed) is AllowedResult
+    assert isinstance(vetoed, DispatchResult)
+    assert (vetoed.vetoed, vetoed.reason, bool(vetoed)) == (True, "no", False)
+    assert (allowed.vetoed, allowed.reason, bool(allowed)) == (False, None, True)
+    with pytest.raises(
+        TypeError, match=r"AllowedResult\('h', vetoed=True\): build a VetoedResult, or a DispatchResult"
+    ):
+        AllowedResult("h", {}, vetoed=True, reason="no")
+
+
+def test_a_vetoed_result_needs_a_reason_and_a_veto_a_str() -> None:
+    with pytest.raises(TypeError, match=r"DispatchResult\('h', vetoed=True\) needs the veto's reason"):
+        DispatchResult("h", {}, vetoed=True)
+    with pytest.raises(TypeError, match="Veto\\(reason\\): the reason is what the user is told, a str, not None"):
+        Veto(None)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+
+
+def test_the_results_attributes_are_read_only() -> None:
+    result = DispatchResult("h", {}, vetoed=True, reason="no")
+    with pytest.raises(AttributeError):
+        result.vetoed = False  # type: ignore[misc]  # pyright: ignore[reportAttributeAccessIssue]
+
+
+def test_hooks_return_allowed_and_vetoed_results() -> None:
+    hooks = HookManager()
+    hooks.add_spec("h", ["x"], kind="intercept")
+    assert type(hooks.dispatch("h", {"x": 1})) is AllowedResult
+    hooks.register("h", lambda context: Veto("no"), name="vetoer")
+    assert type(hooks.dispatch("h", {"x": 1})) is VetoedResult

@@ -24,6 +24,7 @@ from hookwise._order import Explanation, OrderEntry
 from hookwise._plugins import PluginInfo
 from hookwise._results import (
     Allow,
+    AllowedResult,
     CallRecord,
     DispatchResult,
     HookResponse,
@@ -31,6 +32,7 @@ from hookwise._results import (
     PatchConflict,
     PluginResult,
     Veto,
+    VetoedResult,
 )
 from hookwise._spec import ErrorPolicy, GuardrailOptions, HookCall, HookSpec, Kind, OnBudget, hookspec
 from hookwise._tracing import CallSpan, HookStats, ImplSpan, Monitor, TraceEvent, TraceRecorder
@@ -87,6 +89,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Allow",
+    "AllowedResult",
     "BudgetExceededError",
     "BudgetWarning",
     "BuildDataError",
@@ -144,6 +147,7 @@ __all__ = [
     "TraceEvent",
     "TraceRecorder",
     "Veto",
+    "VetoedResult",
     "__version__",
     "hookimpl",
     "hookspec",

@@ -10,7 +10,7 @@ from hookwise._engine import HookEngine
 from hookwise._guardrails import hidden_from_pytest
 from hookwise._impl import HookImpl
 from hookwise._order import Explanation, explain
-from hookwise._results import CallRecord, DispatchResult, PluginResult
+from hookwise._results import AllowedResult, CallRecord, Dispatched, PluginResult
 from hookwise._spec import HookSpec
 from hookwise.exceptions import HookCallError
 
@@ -92,7 +92,7 @@ class HookCaller(Generic[P, Out]):
         """:meth:`call_robust`, awaited: async implementations are awaited (together for concurrent hooks)."""
         return await self._engine.acall_robust(args, kwargs)
 
-    def dispatch(self, context: Mapping[str, Any]) -> DispatchResult:
+    def dispatch(self, context: Mapping[str, Any]) -> Dispatched:
         """Call an intercept or observe hook with its arguments in one mapping.
 
         Returns:
@@ -106,7 +106,7 @@ class HookCaller(Generic[P, Out]):
         self._check_context(context)
         return self._dispatched(context, self._engine.function(**context))
 
-    async def adispatch(self, context: Mapping[str, Any]) -> DispatchResult:
+    async def adispatch(self, context: Mapping[str, Any]) -> Dispatched:
         """:meth:`dispatch`, awaited: async handlers are awaited."""
         self._check_context(context)
         return self._dispatched(context, await self._engine.afunction(**context))
@@ -129,10 +129,10 @@ class HookCaller(Generic[P, Out]):
                 msg = f"dispatch of {spec.signature_text()}: the context has {' and '.join(problems)}"
                 raise HookCallError(msg, hook=spec.name)
 
-    def _dispatched(self, context: Mapping[str, Any], result: Any) -> DispatchResult:
+    def _dispatched(self, context: Mapping[str, Any], result: Any) -> Dispatched:
         if self.spec.kind == "observe":
-            return DispatchResult(self.name, types.MappingProxyType(dict(context)))
-        dispatched: DispatchResult = result
+            return AllowedResult(self.name, types.MappingProxyType(dict(context)))
+        dispatched: Dispatched = result
         return dispatched
 
     @property

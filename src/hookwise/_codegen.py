@@ -37,7 +37,7 @@ from hookwise._guardrails import hidden_from_pytest
 from hookwise._impl import HookImpl
 from hookwise._outcomes import Outcomes
 from hookwise._plan import CallPlan, Dialect
-from hookwise._results import Allow, DispatchResult, PluginResult
+from hookwise._results import Allow, AllowedResult, DispatchResult, PluginResult
 from hookwise._spec import HookSpec
 
 _PROV: Final = "_hw_prov"
@@ -197,7 +197,7 @@ def _plain_body(out: _Emitter, plan: CallPlan) -> None:
         out.emit("_hw_out = []")
     elif spec.kind == "intercept":
         out.emit("_hw_st = None")
-        final = f"_hw_DR(_hw_name, {_args_dict(plan)}) if _hw_st is None else _hw_st.result()"
+        final = f"_hw_AR(_hw_name, {_args_dict(plan)}) if _hw_st is None else _hw_st.result()"
     if impls and not isolate:
         out.emit("try:")
         out.depth += 1
@@ -240,7 +240,7 @@ def _wrapped_body(out: _Emitter, plan: CallPlan, inner: str) -> None:
     kind = plan.spec.kind
     check = None  # the inline test of what a wrapper left (Outcomes.checked says what is wrong)
     if plan.dialect.checks_outcomes and kind in ("intercept", "collect"):
-        check = "_hw_res.__class__ is not _hw_DR" if kind == "intercept" else "_hw_res.__class__ is not list"
+        check = "not isinstance(_hw_res, _hw_DR)" if kind == "intercept" else "_hw_res.__class__ is not list"
     out.emit("_hw_res = _hw_err = _hw_x = None")
     out.emit(" = ".join(f"_hw_g{index}" for index in range(len(wrappers))) + " = None")
     out.emit("try:")
@@ -324,6 +324,7 @@ def generate(plan: CallPlan, *, incomplete: Callable[[dict[str, Any]], Any] | No
         "_hw_name": plan.spec.name,
         "_hw_MP": types.MappingProxyType,
         "_hw_DR": DispatchResult,
+        "_hw_AR": AllowedResult,
         "_hw_PR": PluginResult,
         "_hw_Allow": Allow,
     }

@@ -27,7 +27,7 @@ from hookwise._impl import HookImpl
 from hookwise._instrumentation import CallFrame
 from hookwise._outcomes import InterceptState, Outcomes
 from hookwise._plan import CallPlan
-from hookwise._results import Allow, DispatchResult, PluginResult
+from hookwise._results import Allow, AllowedResult, DispatchResult, PluginResult
 
 __tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
@@ -113,7 +113,7 @@ class _Call:
                 result = self.collected
             elif self.kind == "intercept":
                 state = self.state
-                result = DispatchResult(self.plan.spec.name, dict(self.args)) if state is None else state.result()
+                result = AllowedResult(self.plan.spec.name, dict(self.args)) if state is None else state.result()
             else:
                 result = None
         elif self.kind == "intercept":

@@ -20,7 +20,7 @@ from hookwise._engine import History, HookEngine
 from hookwise._impl import HANDLER_OPTIONS, ArgumentStyle, HandlerOptions, HookImpl, ImplOptions, validate
 from hookwise._order import Explanation, RegistrationOrder
 from hookwise._plugins import Found, PluginInfo, default_name, identity, scan
-from hookwise._results import DispatchResult
+from hookwise._results import Dispatched
 from hookwise._scoped import connected, muted
 from hookwise._spec import ON_BUDGET, ErrorPolicy, GuardrailOptions, HookSpec, Kind, OnBudget, iter_specs
 from hookwise._text import did_you_mean
@@ -577,7 +577,7 @@ class HookManager(Generic[S]):
         return self.hook(hook).explain()
 
     # -- dispatching a context mapping ---------------------------------------
-    def dispatch(self, hook: str, context: Mapping[str, Any]) -> DispatchResult:
+    def dispatch(self, hook: str, context: Mapping[str, Any]) -> Dispatched:
         """Dispatch an intercept or observe hook with its arguments in one mapping: ``hook(name).dispatch(context)``.
 
         Raises:
@@ -586,7 +586,7 @@ class HookManager(Generic[S]):
         """
         return self.hook(hook).dispatch(context)
 
-    async def adispatch(self, hook: str, context: Mapping[str, Any]) -> DispatchResult:
+    async def adispatch(self, hook: str, context: Mapping[str, Any]) -> Dispatched:
         """:meth:`dispatch`, awaited: async handlers are awaited.
 
         Raises:

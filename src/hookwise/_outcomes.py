@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast, final
 
 from hookwise._guardrails import hidden_from_pytest
 from hookwise._impl import HookImpl
-from hookwise._results import DispatchResult, Patch, PatchConflict, PluginResult, Veto
+from hookwise._results import AllowedResult, DispatchResult, Patch, PatchConflict, PluginResult, Veto, VetoedResult
 from hookwise._text import shown, told
 from hookwise.exceptions import HookCallError, HookErrorGroup, HookResultError, ReentrancyError
 
@@ -47,7 +47,7 @@ class InterceptState:
         self.vetoed_by: str | None = None
 
     def result(self, exception: BaseException | None = None) -> DispatchResult:
-        return DispatchResult(
+        return (VetoedResult if self.vetoed else AllowedResult)(
             self.hook,
             types.MappingProxyType(self.args),
             vetoed=self.vetoed,
@@ -259,7 +259,7 @@ class Outcomes:
         """What wrapper ``index`` left, if it is not what the hook's kind returns (a wrapper that forgot
         ``return result`` must not make a veto disappear): the error, else None."""
         kind = self.spec.kind
-        if kind == "intercept" and outcome.__class__ is not DispatchResult:
+        if kind == "intercept" and not isinstance(outcome, DispatchResult):
             expected = "the DispatchResult its yield received (or another one)"
         elif kind == "collect" and not isinstance(outcome, list):
             expected = "a list (the one its yield received, or another)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar, Final, Generic, NoReturn, TypeAlias, TypeVar, final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Literal, NoReturn, TypeAlias, TypeVar, final
 
 from hookwise._text import shown
 from hookwise.exceptions import OperationVetoed
@@ -46,6 +46,9 @@ class Veto:
     __slots__ = ("reason",)
 
     def __init__(self, reason: str) -> None:
+        if not isinstance(reason, str):  # pyright: ignore[reportUnnecessaryIsInstance] - untyped callers
+            msg = f"Veto(reason): the reason is what the user is told, a str, not {shown(reason)}"
+            raise TypeError(msg)
         self.reason: str = reason
 
     def __repr__(self) -> str:
@@ -123,9 +126,14 @@ class PatchConflict:
     __hash__: ClassVar[None] = None  # type: ignore[assignment]  # pyright: ignore[reportIncompatibleMethodOverride]
 
 
-@final
 class DispatchResult:
-    """The outcome of an intercept (or observe) dispatch.
+    """The outcome of an intercept (or observe) dispatch: an :class:`AllowedResult` or a :class:`VetoedResult`.
+
+    An intercept hook's call is typed ``AllowedResult | VetoedResult``, so the
+    checkers narrow it: mypy after ``if result.vetoed:``, mypy and pyright after
+    ``if not result:`` or ``if result.vetoed is True:``; then ``reason`` is a
+    ``str``. ``DispatchResult(...)`` (in a wrapper that replaces the outcome)
+    builds whichever of the two ``vetoed`` says.
 
     Attributes:
         hook: the hook dispatched.
@@ -138,18 +146,22 @@ class DispatchResult:
         patched_by: for each patched key, the plugin whose value won.
         arguments: the arguments after all patches; what the operation should use.
         conflicts: keys two handlers patched to different values.
+
+    Raises:
+        TypeError: a vetoed result without a reason; an ``AllowedResult``
+            built with ``vetoed=True`` or a ``VetoedResult`` without.
     """
 
     __slots__ = (
+        "_reason",
+        "_vetoed",
+        "_vetoed_by",
         "arguments",
         "conflicts",
         "exception",
         "hook",
         "patched_by",
         "patches",
-        "reason",
-        "vetoed",
-        "vetoed_by",
     )
 
     def __init__(
@@ -167,17 +179,42 @@ class DispatchResult:
     ) -> None:
         self.hook: str = hook
         self.arguments: Mapping[str, Any] = arguments
-        self.vetoed: bool = vetoed
-        self.reason: str | None = reason
-        self.vetoed_by: str | None = vetoed_by
+        self._vetoed = vetoed
+        self._reason = reason
+        self._vetoed_by = vetoed_by
         self.exception: BaseException | None = exception
         self.patches: Mapping[str, Any] = patches
         self.patched_by: Mapping[str, str] = patched_by
         self.conflicts: tuple[PatchConflict, ...] = conflicts
+        kind = VetoedResult if vetoed else AllowedResult
+        if self.__class__ is not kind:  # DispatchResult(...) is whichever of the two it describes
+            if self.__class__ is not DispatchResult:
+                built = f"{self.__class__.__name__}({hook!r}, vetoed={vetoed!r})"
+                msg = f"{built}: build a {kind.__name__}, or a DispatchResult"
+                raise TypeError(msg)
+            if vetoed and reason is None:
+                msg = f"DispatchResult({hook!r}, vetoed=True) needs the veto's reason (reason=...)"
+                raise TypeError(msg)
+            self.__class__ = kind  # pyright: ignore[reportAttributeAccessIssue] - same layout, narrower type
+
+    @property
+    def vetoed(self) -> bool:
+        """Whether a handler vetoed."""
+        return self._vetoed
+
+    @property
+    def reason(self) -> str | None:
+        """The veto's reason (``None`` when not vetoed)."""
+        return self._reason
+
+    @property
+    def vetoed_by(self) -> str | None:
+        """The plugin that vetoed (``None`` when not vetoed, or when a wrapper's result does not say)."""
+        return self._vetoed_by
 
     def __bool__(self) -> bool:
         """True when the operation may go ahead (nothing vetoed)."""
-        return not self.vetoed
+        return not self._vetoed
 
     def raise_if_vetoed(self) -> None:
         """Raise :class:`~hookwise.exceptions.OperationVetoed` if a handler vetoed.
@@ -187,17 +224,53 @@ class DispatchResult:
                 hook; chained to the handler's exception when the veto came
                 from one.
         """
-        if self.vetoed:
+        if self._vetoed:
             self._raise()
 
     def _raise(self) -> NoReturn:
-        error = OperationVetoed(self.reason, plugin=self.vetoed_by, hook=self.hook)
+        error = OperationVetoed(self._reason, plugin=self._vetoed_by, hook=self.hook)
         raise error from self.exception
 
     def __repr__(self) -> str:
-        if self.vetoed:
-            return f"DispatchResult({self.hook!r}, vetoed by {self.vetoed_by!r}: {shown(self.reason)})"
+        if self._vetoed:
+            return f"DispatchResult({self.hook!r}, vetoed by {self._vetoed_by!r}: {shown(self._reason)})"
         return f"DispatchResult({self.hook!r}, allowed, patches={shown(dict(self.patches))})"
+
+
+@final
+class AllowedResult(DispatchResult):
+    """A dispatch no handler vetoed: ``vetoed`` is ``False``, ``reason`` and ``vetoed_by`` are ``None``."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        @property
+        def vetoed(self) -> Literal[False]: ...
+        @property
+        def reason(self) -> None: ...
+        @property
+        def vetoed_by(self) -> None: ...
+        def __bool__(self) -> Literal[True]: ...
+
+
+@final
+class VetoedResult(DispatchResult):
+    """A vetoed dispatch: ``vetoed`` is ``True`` and ``reason`` a ``str``."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        @property
+        def vetoed(self) -> Literal[True]: ...
+        @property
+        def reason(self) -> str: ...
+        def __bool__(self) -> Literal[False]: ...
+
+
+Dispatched: TypeAlias = AllowedResult | VetoedResult
+"""What an intercept hook's call returns, typed so that checking ``vetoed`` narrows it."""
 
 
 @final

@@ -32,7 +32,7 @@ from typing import (
 from hookwise.exceptions import SpecError
 
 if TYPE_CHECKING:
-    from hookwise._results import DispatchResult
+    from hookwise._results import Dispatched
 P = ParamSpec("P")
 R = TypeVar("R")
 Out = TypeVar("Out")
@@ -421,7 +421,7 @@ def hookspec(
     name: str | None = None,
     policy: ErrorPolicy | None = None,
     **options: Unpack[GuardrailOptions],
-) -> Callable[[Callable[Concatenate[Any, P], object]], HookSpec[P, DispatchResult]]: ...
+) -> Callable[[Callable[Concatenate[Any, P], object]], HookSpec[P, Dispatched]]: ...
 @overload
 def hookspec(
     *,
@@ -448,7 +448,7 @@ def hookspec(
     The method's parameters (after ``self``) are the hook's parameters; its
     body is never run. The result type of a typed call follows the kind:
     ``list[R]`` for collect (the declared return type without ``None``, since
-    None results are dropped), ``R | None`` for first, ``DispatchResult`` for
+    None results are dropped), ``R | None`` for first, ``AllowedResult | VetoedResult`` (a ``DispatchResult``) for
     intercept, ``None`` for observe.
 
     Args:

@@ -47,8 +47,8 @@ def shown(value: object, limit: int = LIMIT) -> str:
 
 def told(value: object, limit: int = LIMIT) -> str:
     """``str(value)``, cut to ``limit`` characters; a description when the ``str`` raises."""
-    if isinstance(value, str):
-        return cut(value, limit)
+    if isinstance(value, str):  # a subclass's own __str__ (which formatting would call) is not trusted either
+        return cut(value if value.__class__ is str else str.__str__(value), limit)
     try:
         text = str(value)
     except Exception as error:  # noqa: BLE001 - a hostile str must not break a message
