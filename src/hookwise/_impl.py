@@ -9,7 +9,7 @@ its spec. The options are declared once, in :class:`ImplOptions`; the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, TypeVar, Unpack, final, overload
 
 from hookwise._spec import HookSpec
@@ -374,6 +374,27 @@ def show_parameters(found: Sequence[Parameter]) -> str:
     """Parameters as a signature shows them: ``version, *args, **kwargs``."""
     prefix = {VAR_POSITIONAL: "*", VAR_KEYWORD: "**"}
     return ", ".join(prefix.get(p.kind, "") + p.name for p in found)
+
+
+def validated(impl: HookImpl, spec: HookSpec[..., Any] | None, known: Collection[str]) -> HookImpl:
+    """``impl``, checked against its hook's spec, or waiting for one if it is ``optional`` (``known``: the hooks).
+
+    Raises:
+        PluginValidationError: it does not fit its spec, or its hook has no spec and it is not optional.
+    """
+    if spec is not None:
+        validate(impl, spec)
+    elif not impl.options.optional:
+        from hookwise._text import did_you_mean
+
+        names = ", ".join(sorted(known)) or "none"
+        msg = (
+            f"plugin {impl.plugin_name!r}: {impl.qualname} implements hook {impl.hook!r}, which has no spec"
+            f"{did_you_mean(impl.hook, known)} (known hooks: {names}); mark it @hookimpl(optional=True) "
+            "if the hook may not exist"
+        )
+        raise PluginValidationError(msg, plugin=impl.plugin_name, hook=impl.hook)
+    return impl
 
 
 def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:

@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, Unpack, cast
 
 from hookwise._caller import HookCaller
 from hookwise._engine import History, HookEngine
-from hookwise._impl import HANDLER_OPTIONS, ArgumentStyle, HandlerOptions, HookImpl, ImplOptions, validate
+from hookwise._impl import HANDLER_OPTIONS, HandlerOptions, HookImpl, ImplOptions, validate, validated
 from hookwise._order import Explanation, RegistrationOrder
-from hookwise._plugins import Found, PluginInfo, default_name, identity, scan
+from hookwise._plugins import Found, PluginInfo, check_new, default_name, identity, scan
 from hookwise._results import Dispatched
 from hookwise._scoped import connected, muted
 from hookwise._spec import ON_BUDGET, ErrorPolicy, GuardrailOptions, HookSpec, Kind, OnBudget, iter_specs
 from hookwise._text import did_you_mean
-from hookwise.exceptions import HookCallError, PluginValidationError, RegistrationError, SpecError
+from hookwise._weak import weakened
+from hookwise.exceptions import HookCallError, RegistrationError, SpecError
 
 if TYPE_CHECKING:
     from hookwise._instrumentation import Instrumentation
@@ -141,6 +142,7 @@ class HookManager(Generic[S]):
         self._pending: dict[str, list[HookImpl]] = {}
         self._blocked: set[str] = set()
         self._seq = 0
+        self._dead = False  # a weakly held plugin was collected and is still registered
         if specs is not None:
             self.add_specs(specs)
 
@@ -232,10 +234,6 @@ class HookManager(Generic[S]):
         ``options`` are the guardrails of :func:`hookspec`: ``budget``, ``on_budget``,
         ``strict``, ``max_depth``.
 
-        Example::
-
-            manager.add_spec("todos.before_complete_task", ["task_id", "owner_id", "actor_id"], kind="intercept")
-
         Raises:
             SpecError: a bad name, parameter, kind or option, or a different
                 spec already declared under this name.
@@ -278,7 +276,9 @@ class HookManager(Generic[S]):
 
     # -- registration ------------------------------------------------------
     @overload
-    def register(self, plugin: object, /, *, name: str | None = None, source: str = "code") -> str | None: ...
+    def register(
+        self, plugin: object, /, *, name: str | None = None, source: str = "code", weak: bool = False
+    ) -> str | None: ...
     @overload
     def register(
         self,
@@ -288,6 +288,7 @@ class HookManager(Generic[S]):
         *,
         name: str | None = None,
         source: str = "code",
+        weak: bool = False,
         **options: Unpack[HandlerOptions],
     ) -> str | None: ...
     def register(
@@ -298,6 +299,7 @@ class HookManager(Generic[S]):
         *,
         name: str | None = None,
         source: str = "code",
+        weak: bool = False,
         **options: Unpack[HandlerOptions],
     ) -> str | None:
         """Register a plugin, or a single handler for a hook by name.
@@ -311,6 +313,8 @@ class HookManager(Generic[S]):
             name: the plugin's unique name; by default a module's name, a
                 class's or function's qualified name, or an instance's class name.
             source: where the plugin came from, for ``inspect`` (``"code"``).
+            weak: hold the plugin (or handler) by weak reference: once it is
+                collected it is unregistered (see ``docs/guide.md``).
             options: a handler's ordering options: ``priority``, ``tryfirst``,
                 ``trylast``, ``before``, ``after``.
 
@@ -329,7 +333,7 @@ class HookManager(Generic[S]):
                 raise TypeError(msg)
             checked = ImplOptions.of(options, where="register()", allowed=HANDLER_OPTIONS)
             return self._register(
-                handler, name or default_name(handler), [(plugin, checked, handler, "mapping")], source
+                handler, name or default_name(handler), [(plugin, checked, handler, "mapping")], source, weak
             )
         if handler is not None:
             msg = f"register(plugin, handler): the first argument must be a hook name, not {plugin!r}"
@@ -341,16 +345,24 @@ class HookManager(Generic[S]):
             )
             raise TypeError(msg)
         plugin_name = name or default_name(plugin)
-        return self._register(plugin, plugin_name, scan(plugin, plugin_name, self._engines), source)
+        return self._register(plugin, plugin_name, scan(plugin, plugin_name, self._engines), source, weak)
 
-    def _register(self, plugin: object, plugin_name: str, found: Sequence[Found], source: str) -> str | None:
+    def _register(self, plugin: object, plugin_name: str, found: list[Found], source: str, weak: bool) -> str | None:
         """Register a plugin's implementations, all or nothing; replay historic calls to them afterwards."""
         replays: list[tuple[HookEngine, list[HookImpl], History]] = []
         with self._lock:
             if plugin_name in self._blocked:
                 return None
-            self._check_new(plugin_name, plugin)
-            impls = [self._make_impl(plugin_name, plugin, fn, hook, opts, style) for hook, opts, fn, style in found]
+            self._tidy()
+            held = weakened(plugin, plugin_name, found, self._bury) if weak else plugin  # stand-ins in found
+            info = PluginInfo(plugin_name, held, (), source)
+            check_new(self._plugins, self._identities, plugin_name, info.key)
+            impls: list[HookImpl] = []
+            for hook, opts, fn, style in found:
+                self._seq += 1
+                engine = self._engines.get(hook)
+                impl = HookImpl(plugin_name, held, fn, hook, opts, seq=self._seq, style=style)
+                impls.append(validated(impl, None if engine is None else engine.spec, self._engines))
             by_hook: dict[str, list[HookImpl]] = {}
             for impl in impls:
                 by_hook.setdefault(impl.hook, []).append(impl)
@@ -360,8 +372,9 @@ class HookManager(Generic[S]):
                 if engine is not None:
                     commits.append((engine, added, engine.prepare(added)))
             # Every check passed: nothing below raises before the plugin is in.
-            self._plugins[plugin_name] = PluginInfo(plugin_name, plugin, tuple(impls), source)
-            self._identities[identity(plugin)] = plugin_name
+            info.impls = tuple(impls)
+            self._plugins[plugin_name] = info
+            self._identities[info.key] = plugin_name
             for engine, added, commit in commits:
                 history = commit()
                 if history:
@@ -379,41 +392,8 @@ class HookManager(Generic[S]):
                 raise
         return plugin_name
 
-    def _check_new(self, name: str, plugin: object) -> None:
-        if name in self._plugins:
-            msg = f"a plugin named {name!r} is already registered; pass name= to register another"
-            raise RegistrationError(msg, plugin=name)
-        known = self._identities.get(identity(plugin))
-        if known is not None:
-            msg = f"plugin {name!r} is already registered, as {known!r}"
-            raise RegistrationError(msg, plugin=name)
-
-    def _make_impl(
-        self,
-        plugin_name: str,
-        plugin: object,
-        fn: Callable[..., Any],
-        hook: str,
-        options: ImplOptions,
-        style: ArgumentStyle,
-    ) -> HookImpl:
-        self._seq += 1
-        impl = HookImpl(plugin_name, plugin, fn, hook, options, seq=self._seq, style=style)
-        engine = self._engines.get(hook)
-        if engine is not None:
-            validate(impl, engine.spec)
-        elif not options.optional:
-            known = ", ".join(sorted(self._engines)) or "none"
-            msg = (
-                f"plugin {plugin_name!r}: {impl.qualname} implements hook {hook!r}, which has no spec"
-                f"{did_you_mean(hook, self._engines)} (known hooks: {known}); mark it @hookimpl(optional=True) "
-                "if the hook may not exist"
-            )
-            raise PluginValidationError(msg, plugin=plugin_name, hook=hook)
-        return impl
-
     def on(
-        self, hook: str, /, *, name: str | None = None, **options: Unpack[HandlerOptions]
+        self, hook: str, /, *, name: str | None = None, weak: bool = False, **options: Unpack[HandlerOptions]
     ) -> Callable[[Handler], Handler]:
         """``register(hook, function, ...)`` as a decorator, for quick scripts: ``@hooks.on("a.hook", priority=10)``.
 
@@ -424,7 +404,7 @@ class HookManager(Generic[S]):
         ImplOptions.of(options, where="on()", allowed=HANDLER_OPTIONS)
 
         def decorate(handler: Handler) -> Handler:
-            self.register(hook, handler, name=name, **options)
+            self.register(hook, handler, name=name, weak=weak, **options)
             return handler
 
         return decorate
@@ -444,6 +424,7 @@ class HookManager(Generic[S]):
             RegistrationError: no such plugin is registered.
         """
         with self._lock:
+            self._tidy()
             info = self._find(plugin)
             if info is None:
                 what = repr(plugin) if isinstance(plugin, str) else f"object {plugin!r}"
@@ -451,6 +432,23 @@ class HookManager(Generic[S]):
                 raise RegistrationError(msg, plugin=plugin if isinstance(plugin, str) else default_name(plugin))
             self._remove(info)
             return info.plugin
+
+    def _bury(self, _: object) -> None:
+        """A weakly held plugin died: unregister it now if the lock is free, else at the next (un)registration."""
+        self._dead = True
+        lock, owned = self._lock, getattr(self._lock, "_is_owned")  # noqa: B009 - CPython's RLock has it; typeshed not
+        if not owned() and lock.acquire(blocking=False):  # never wait in a collector's callback
+            try:
+                self._tidy()
+            finally:
+                lock.release()
+
+    def _tidy(self) -> None:
+        """Unregister the weakly held plugins that were collected (under the lock)."""
+        if self._dead:
+            self._dead = False
+            for info in [info for info in self._plugins.values() if info.weak and info.plugin is None]:
+                self._remove(info)
 
     def _find(self, plugin: object) -> PluginInfo | None:
         if isinstance(plugin, str):
@@ -460,7 +458,7 @@ class HookManager(Generic[S]):
 
     def _remove(self, info: PluginInfo) -> None:
         del self._plugins[info.name]
-        self._identities.pop(identity(info.plugin), None)
+        self._identities.pop(info.key, None)
         for hook in {impl.hook for impl in info.impls}:
             engine = self._engines.get(hook)
             if engine is not None:
@@ -483,10 +481,9 @@ class HookManager(Generic[S]):
     def unblock(self, name: str) -> bool:
         """Allow a blocked name again; return whether it was blocked."""
         with self._lock:
-            if name in self._blocked:
-                self._blocked.discard(name)
-                return True
-            return False
+            blocked = name in self._blocked
+            self._blocked.discard(name)
+            return blocked
 
     def is_blocked(self, name: str) -> bool:
         """Whether the plugin name is blocked."""
@@ -501,9 +498,12 @@ class HookManager(Generic[S]):
     # -- introspection -----------------------------------------------------
     @property
     def plugins(self) -> Mapping[str, object]:
-        """Registered plugins by name, in registration order (a snapshot)."""
+        """Registered plugins by name, in registration order (a snapshot; collected weak ones left out)."""
         with self._lock:
-            return types.MappingProxyType({name: info.plugin for name, info in self._plugins.items()})
+            found = {name: info.plugin for name, info in self._plugins.items()}
+            return types.MappingProxyType(
+                {n: p for n, p in found.items() if p is not None or not self._plugins[n].weak}
+            )
 
     def plugin_info(self, name: str) -> PluginInfo:
         """The registration record of a plugin.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Callable, Collection
+import weakref
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, TypeVar, final
 
 from hookwise._impl import ArgumentStyle, HookImpl, ImplOptions, impl_options
 from hookwise._text import shown
-from hookwise.exceptions import PluginValidationError
+from hookwise.exceptions import PluginValidationError, RegistrationError
 
 Options = TypeVar("Options")
 
@@ -17,16 +18,65 @@ Found = tuple[str, ImplOptions, Callable[..., Any], ArgumentStyle]
 
 
 @final
-class PluginInfo:
-    """A registered plugin: its name, the object, its implementations and where it came from."""
+class WeakPlugin:
+    """What a weak registration holds instead of its plugin: a weak reference, and the plugin's identity."""
 
-    __slots__ = ("impls", "name", "plugin", "source")
+    __slots__ = ("key", "ref")
+
+    def __init__(self, plugin: object, on_death: Callable[[object], None]) -> None:
+        self.ref: weakref.ref[Any] = reference(plugin, on_death)
+        self.key: object = identity(plugin)
+
+    def __call__(self) -> object:
+        """The plugin, or ``None`` once it was collected."""
+        return self.ref()
+
+    def __repr__(self) -> str:
+        return f"<WeakPlugin {self.ref()!r}>"
+
+
+def reference(target: object, on_death: Callable[[object], None] | None = None) -> weakref.ref[Any]:
+    """A weak reference to ``target`` (a ``WeakMethod`` for a bound method), calling ``on_death`` when it dies.
+
+    Raises:
+        TypeError: ``target`` cannot be referenced weakly.
+    """
+    if isinstance(target, types.MethodType):
+        return weakref.WeakMethod(target, on_death)
+    try:
+        return weakref.ref(target, on_death)
+    except TypeError:
+        msg = f"{type(target).__name__} objects cannot be held weakly (weak=True); register {target!r} as usual"
+        raise TypeError(msg) from None
+
+
+@final
+class PluginInfo:
+    """A registered plugin: its name, the object, its implementations and where it came from.
+
+    Attributes:
+        name: the registered name.
+        impls: its implementations.
+        source: where it came from (``"code"``, ``"entry point ..."``, ...).
+        weak: it is held by weak reference (``register(..., weak=True)``).
+        key: what identifies it among the registered plugins (see :func:`identity`).
+    """
+
+    __slots__ = ("_plugin", "impls", "key", "name", "source", "weak")
 
     def __init__(self, name: str, plugin: object, impls: tuple[HookImpl, ...], source: str) -> None:
         self.name: str = name
-        self.plugin: object = plugin
+        self._plugin = plugin
         self.impls: tuple[HookImpl, ...] = impls
         self.source: str = source
+        self.weak: bool = isinstance(plugin, WeakPlugin)
+        self.key: object = plugin.key if isinstance(plugin, WeakPlugin) else identity(plugin)
+
+    @property
+    def plugin(self) -> object:
+        """The plugin object (``None`` once a weakly held plugin was collected)."""
+        plugin = self._plugin
+        return plugin() if isinstance(plugin, WeakPlugin) else plugin
 
     def __repr__(self) -> str:
         return f"<PluginInfo {self.name!r} hooks={[i.hook for i in self.impls]} source={self.source!r}>"
@@ -140,3 +190,18 @@ def _nothing(plugin: object, plugin_name: str, unmarked: list[str]) -> PluginVal
         advice = "mark the methods or functions that implement hooks with @hookimpl"
     msg = f"plugin {plugin_name!r} ({what}) has no hook implementations: {advice}"
     return PluginValidationError(msg, plugin=plugin_name, hook="")
+
+
+def check_new(plugins: Mapping[str, PluginInfo], identities: Mapping[object, str], name: str, key: object) -> None:
+    """Refuse a second plugin of one name, or one object registered twice.
+
+    Raises:
+        RegistrationError: the name or the object (identified by ``key``) is registered.
+    """
+    if name in plugins:
+        msg = f"a plugin named {name!r} is already registered; pass name= to register another"
+        raise RegistrationError(msg, plugin=name)
+    known = identities.get(key)
+    if known is not None:
+        msg = f"plugin {name!r} is already registered, as {known!r}"
+        raise RegistrationError(msg, plugin=name)
