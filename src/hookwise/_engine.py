@@ -75,6 +75,8 @@ class Shape(NamedTuple):
 SYNC: Final = Shape(is_async=False, provenance=False)
 ASYNC: Final = Shape(is_async=True, provenance=False)
 
+_NOTHING_COMPILED: Final[frozenset[Shape]] = frozenset()  # one for every engine (each frozenset() is new)
+
 History = list[tuple[dict[str, Any], Any]]
 """A historic hook's past calls: the arguments of each, with what the face attached to it."""
 
@@ -156,6 +158,7 @@ class HookEngine:
     """
 
     __slots__ = (
+        "_astub",
         "_binders",
         "_compiled",
         "_history",
@@ -165,7 +168,7 @@ class HookEngine:
         "_plain",
         "_publish",
         "_sort",
-        "_stubs",
+        "_stub",
         "_tiers",
         "_version",
         "_wrappers",
@@ -193,17 +196,18 @@ class HookEngine:
         self._instrument = instrument
         self._publish = publish
         self._plain: list[HookImpl] = []
-        self._wrappers: list[HookImpl] = []
+        self._wrappers: list[HookImpl] | tuple[HookImpl, ...] = ()  # a list once it has any (most hooks never do)
         self._sort = False  # True once before/after constraints are involved: a full sort, not insertion
         self._version = 0
         self._tiers: dict[Shape, Callable[..., Any]] = {}
-        self._compiled: set[Shape] = set()
+        self._compiled: frozenset[Shape] = _NOTHING_COMPILED
         self._binders: dict[bool, Callable[..., Any]] = {}
         self._instrumentation: tuple[int, Instrumentation | None] = (-1, None)
         self._history: History | None = [] if spec.historic else None
-        self._stubs = {shape: self._stub(shape) for shape in (SYNC, ASYNC)}
-        self.function: Callable[..., Any] = self._stubs[SYNC]
-        self.afunction: Callable[..., Any] = self._stubs[ASYNC]
+        self._stub = _Stub(self)
+        self._astub = _AsyncStub(self)
+        self.function: Callable[..., Any] = self._stub
+        self.afunction: Callable[..., Any] = self._astub
         if self._history is not None:
             self.function = self._historic_entry()
             self.afunction = self._ahistoric_entry()
@@ -283,7 +287,7 @@ class HookEngine:
             wrappers = sort_impls(self.spec.name, [*self._wrappers, *(i for i in added if i.wrapper)], self.order)
 
             def replace() -> History:
-                self._plain, self._wrappers, self._sort = plain, wrappers, True
+                self._plain, self._wrappers, self._sort = plain, wrappers or (), True
                 return self._changed()
 
             return replace
@@ -291,7 +295,12 @@ class HookEngine:
         def insert() -> History:
             key = _key(self.order)
             for impl in added:
-                bisect.insort_right(self._wrappers if impl.wrapper else self._plain, impl, key=key)
+                if not impl.wrapper:
+                    bisect.insort_right(self._plain, impl, key=key)
+                    continue
+                wrappers = self._wrappers if isinstance(self._wrappers, list) else []
+                bisect.insort_right(wrappers, impl, key=key)
+                self._wrappers = wrappers
             return self._changed()
 
         return insert
@@ -322,7 +331,7 @@ class HookEngine:
             self._sort = any(impl.before or impl.after for impl in (*plain, *wrappers))
             plain = sort_impls(self.spec.name, plain, self.order)
             wrappers = sort_impls(self.spec.name, wrappers, self.order)
-        self._plain, self._wrappers = plain, wrappers
+        self._plain, self._wrappers = plain, wrappers or ()
         self._changed()
 
     def derive(self) -> HookEngine:
@@ -344,17 +353,19 @@ class HookEngine:
     def _changed(self) -> History:
         self._version += 1
         self._tiers = {}
-        self._compiled = set()
-        self._install(SYNC, self._stubs[SYNC], self._version)
-        self._install(ASYNC, self._stubs[ASYNC], self._version)
+        self._compiled = _NOTHING_COMPILED
+        self._install(SYNC, self._stub, self._version)
+        self._install(ASYNC, self._astub, self._version)
         return [] if self._history is None else list(self._history)  # under the face's lock, as every change
 
     # -- calling ------------------------------------------------------------------------------------
+    def current(self, shape: Shape) -> Callable[..., Any]:
+        """The caller of ``shape`` for the current implementations (prepared now if there is none yet)."""
+        return self._tiers.get(shape) or self._prepare(shape)
+
     def provenance_function(self, *, is_async: bool) -> Callable[..., Any]:
         """The caller that records provenance (it takes ``_hw_prov=list`` as well as the arguments)."""
-        shape = Shape(is_async=is_async, provenance=True)
-        function = self._tiers.get(shape)
-        return function if function is not None else self._prepare(shape)
+        return self.current(Shape(is_async=is_async, provenance=True))
 
     def call_robust(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[PluginResult[Any]]:
         """Call every implementation whatever another raises: each value or exception, with its plugin.
@@ -415,7 +426,7 @@ class HookEngine:
         with self._lock:
             assert self._history is not None  # noqa: S101 - only historic hooks have this entry
             self._history.append((values, tag))
-            function = self._tiers.get(SYNC) or self._prepare(SYNC)
+            function = self.current(SYNC)
         return function(**values)
 
     def replay(self, added: Sequence[HookImpl], history: History) -> list[tuple[Any, Any]]:
@@ -433,21 +444,6 @@ class HookEngine:
         return [(tag, interpret(plan, outcomes, dict(values), None)) for values, tag in history]
 
     # -- tiers ----------------------------------------------------------------------------------------
-    def _stub(self, shape: Shape) -> Callable[..., Any]:
-        """The stand-in installed after a change: its first call prepares the new caller; later calls (through a
-        reference kept to the stand-in) go to whatever caller is installed by then."""
-        if shape.is_async:
-
-            async def prepare_async(*args: Any, **kwargs: Any) -> Any:
-                return await (self._tiers.get(shape) or self._prepare(shape))(*args, **kwargs)
-
-            return prepare_async
-
-        def prepare(*args: Any, **kwargs: Any) -> Any:
-            return (self._tiers.get(shape) or self._prepare(shape))(*args, **kwargs)
-
-        return prepare
-
     def _current_instrumentation(self) -> Instrumentation | None:
         version, instrumentation = self._instrumentation
         if version != self._version:
@@ -512,10 +508,10 @@ class HookEngine:
         with self._lock:
             if version != self._version:
                 return
-            if function is not self._stubs.get(shape):
+            if function is not self._stub and function is not self._astub:
                 self._tiers[shape] = function
             if compiled:
-                self._compiled.add(shape)
+                self._compiled |= {shape}
             historic = self._history is not None
             if shape == SYNC and not historic:
                 self.function = function
@@ -540,10 +536,39 @@ class HookEngine:
             with self._lock:  # as call_historic
                 assert self._history is not None  # noqa: S101 - only historic hooks have this entry
                 self._history.append((values, None))
-                function = self._tiers.get(ASYNC) or self._prepare(ASYNC)
+                function = self.current(ASYNC)
             return await function(**values)
 
         return ahistoric
 
     def __repr__(self) -> str:
         return f"<HookEngine {self.spec.name} impls={len(self._plain)} wrappers={len(self._wrappers)}>"
+
+
+@final
+class _Stub:
+    """The sync stand-in installed after a change: its first call prepares the new caller; later calls (through
+    a reference kept to it) go to whatever caller is installed by then. An object, not a closure: one per
+    engine instead of a function, its closure and cells (pytest's managers hold hundreds of engines)."""
+
+    __slots__ = ("acall", "engine")
+
+    def __init__(self, engine: HookEngine) -> None:
+        self.engine = engine
+        self.acall: Callable[..., Any] | None = None  # the awaited caller, as on every published caller
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.engine.current(SYNC)(*args, **kwargs)
+
+
+@final
+class _AsyncStub:
+    """:class:`_Stub` for awaited calls."""
+
+    __slots__ = ("engine",)
+
+    def __init__(self, engine: HookEngine) -> None:
+        self.engine = engine
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return await self.engine.current(ASYNC)(*args, **kwargs)

@@ -104,6 +104,24 @@ class HookCall(Protocol[P, Out_co]):
     def acall(self, *args: P.args, **kwargs: P.kwargs) -> Coroutine[Any, Any, Out_co]: ...
 
 
+_PARAMS: dict[tuple[str, object], Param] = {}
+
+
+def _shared_param(name: str, default: object) -> Param:
+    """``Param(name, default=default)``, one object per name and default (hosts declare hundreds of hooks
+    with the same few parameter names; pytest's managers hold many specs each)."""
+    try:
+        key = (name, default)
+        param = _PARAMS.get(key)
+    except TypeError:  # an unhashable default
+        return Param(name, default=default)
+    if param is None:
+        param = Param(name, default=default)
+        if len(_PARAMS) < 4096:
+            _PARAMS[key] = param
+    return param
+
+
 @final
 class HookSpec(Generic[P, Out]):
     """A hook point: its name, parameters, kind and options.
@@ -195,7 +213,7 @@ class HookSpec(Generic[P, Out]):
         given = defaults or {}
         return cls(
             name,
-            (Param(p, default=given[p]) if p in given else Param(p) for p in params),
+            (_shared_param(p, given.get(p, NO_DEFAULT)) for p in params),
             kind=kind,
             policy=policy,
             doc=doc,

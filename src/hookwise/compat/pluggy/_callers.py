@@ -88,6 +88,13 @@ def run_old_style_hookwrapper(function: Callable[..., Any], hook_name: str, plug
     return run
 
 
+_OPTIONS: Final = {
+    (tryfirst, wrapper): ImplOptions(tryfirst=tryfirst, wrapper=wrapper)
+    for tryfirst in (False, True)
+    for wrapper in (False, True)
+}
+
+
 def engine_impl(impl: HookImpl, hook_name: str, seq: int) -> EngineImpl:
     """A pluggy implementation as an engine implementation, in pluggy's order.
 
@@ -99,19 +106,33 @@ def engine_impl(impl: HookImpl, hook_name: str, seq: int) -> EngineImpl:
     function = (
         run_old_style_hookwrapper(impl.function, hook_name, impl.plugin_name) if impl.hookwrapper else impl.function
     )
-    options = ImplOptions(
-        priority=seq if impl.trylast else 0, tryfirst=impl.tryfirst, trylast=impl.trylast, wrapper=wrapper
-    )
+    if impl.trylast:
+        options = ImplOptions(priority=seq, trylast=True, wrapper=wrapper)
+    else:  # one object for each of the few combinations (pytest's managers hold hundreds of implementations)
+        options = _OPTIONS[impl.tryfirst, wrapper]
     converted = EngineImpl(impl.plugin_name, impl.plugin, function, hook_name, options, seq=seq)
     converted.argnames = impl.argnames
     return converted
 
 
 def engine_spec(name: str, argnames: Sequence[str], *, firstresult: bool) -> HookSpec[..., Any]:
-    """The engine spec of a pluggy hook: every argument any declaration names, each optional."""
-    return HookSpec.from_names(
-        name, argnames, kind="first" if firstresult else "collect", defaults=dict.fromkeys(argnames, MISSING)
-    )
+    """The engine spec of a pluggy hook: every argument any declaration names, each optional.
+
+    Specs are never changed once made, so one serves every manager that has
+    the hook (pytest makes a manager per in-process test run).
+    """
+    key = (name, tuple(argnames), firstresult)
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = HookSpec.from_names(
+            name, argnames, kind="first" if firstresult else "collect", defaults=dict.fromkeys(argnames, MISSING)
+        )
+        if len(_SPECS) < 8192:
+            _SPECS[key] = spec
+    return spec
+
+
+_SPECS: dict[tuple[str, tuple[str, ...], bool], HookSpec[..., Any]] = {}
 
 
 def check_arguments(kwargs: Mapping[str, object], impls: Sequence[HookImpl]) -> None:

@@ -10,6 +10,7 @@ no hookcall monitoring, and through ``hook_execute`` (pluggy's
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, ClassVar, Final, cast, final
@@ -59,7 +60,8 @@ def varnames(func: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
     For a class, its ``__init__``; for a callable object, its ``__call__``.
     ``self`` of methods is left out; parameters with defaults are the second
-    tuple (they are never passed by a hook call).
+    tuple (they are never passed by a hook call). Read once per code object:
+    pytest asks again for the same functions with every plugin manager it makes.
     """
     if inspect.isclass(func):
         func = getattr(func, "__init__", None)
@@ -67,16 +69,33 @@ def varnames(func: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
             return (), ()
     elif not inspect.isroutine(func) and callable(func):
         func = func.__call__
+    method = inspect.ismethod(func)
+    target: Any = func.__func__ if method else func  # type: ignore[attr-defined]
+    code = getattr(target, "__code__", None)
+    if type(target) is not types.FunctionType or code is None or hasattr(target, "__wrapped__"):
+        return _varnames(target, method)
+    key = (code, len(target.__defaults__ or ()), method)
+    found = _VARNAMES.get(key)
+    if found is None:
+        found = _varnames(target, method)
+        if len(_VARNAMES) < 8192:
+            _VARNAMES[key] = found
+    return found
+
+
+_VARNAMES: dict[tuple[object, int, bool], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _varnames(target: Any, method: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     try:
-        target = func.__func__ if inspect.ismethod(func) else func
         found = parameters(cast("Callable[..., Any]", target))
     except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
         return (), ()
     positional = [p for p in found if p.kind in (POSITIONAL_ONLY, POSITIONAL)]
     required = tuple(p.name for p in positional if not p.has_default)
     optional = tuple(p.name for p in positional if p.has_default)
-    qualname: str = getattr(func, "__qualname__", "")
-    if required and (inspect.ismethod(func) or ("." in qualname and required[0] == "self")):
+    qualname: str = getattr(target, "__qualname__", "")
+    if required and (method or ("." in qualname and required[0] == "self")):
         required = required[1:]
     return required, optional
 

@@ -98,6 +98,7 @@ class PluginManager:
         self._lock = RLock()
         self._route = Route()
         self._engines: list[HookEngine] = []
+        self._instrument = self._instrumentation  # one bound method for every engine, not one each
         self._hookwise_monitors: list[tuple[Monitor, frozenset[str] | None]] = []
         self._generation = 0  # counts changes of the monitors
         self._budget = budget
@@ -142,7 +143,7 @@ class PluginManager:
             engine_spec(name, [], firstresult=False),
             order="lifo",
             lock=self._lock,
-            instrument=self._instrumentation,
+            instrument=self._instrument,
             dialect=PLUGGY,
         )
         self._engines.append(engine)
