@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hookwise import Allow, DispatchResult, HookImpl, HookSpec, ImplOptions, Patch, TraceEvent, Veto
 from hookwise._codegen import compile_binder, compile_plan
 from hookwise._instrumentation import Instrumentation
-from hookwise._interpreter import entry
+from hookwise._interpreter import AsyncEntry, Entry
 from hookwise._plan import CallPlan
 
 
@@ -270,7 +270,7 @@ def call(drawn: dict[str, Any], *, compiled: bool) -> dict[str, Any]:
         function = compile_plan(plan)
     else:
         binder = compile_binder(plan.spec, plan.dialect, provenance=plan.provenance)
-        function = entry(plan, binder, frozenset(plan.spec.param_names), lambda: None)
+        function = (AsyncEntry if plan.is_async else Entry)(plan, lambda provenance: binder)
     provenance: list[Any] = []
     extra = {"_hw_prov": provenance} if plan.provenance else {}
     outcome: dict[str, Any] = {}

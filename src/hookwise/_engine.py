@@ -21,12 +21,12 @@ import bisect
 import copy
 import os
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, Final, NamedTuple, final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast, final
 
 from hookwise._codegen import compile_binder, compile_plan, generate
 from hookwise._impl import POSITIONAL, POSITIONAL_ONLY, HookImpl, parameters
 from hookwise._instrumentation import Instrumentation
-from hookwise._interpreter import ainterpret, entry, interpret
+from hookwise._interpreter import AsyncEntry, Entry, ainterpret, interpret
 from hookwise._order import RegistrationOrder, sort_impls
 from hookwise._outcomes import Outcomes, refuse_sync, with_failures
 from hookwise._plan import HOOKWISE, CallPlan, Dialect
@@ -397,7 +397,7 @@ class HookEngine:
         if self._history is not None:
             msg = f"call_robust() does not call historic hook {self.spec.name!r}: its calls are remembered and replayed"
             raise HookCallError(msg, hook=self.spec.name)
-        values: dict[str, Any] = self._binder(False)(*args, **kwargs)[0]
+        values: dict[str, Any] = self.binder(False)(*args, **kwargs)[0]
         with self._lock:
             plan = self._plan(Shape(is_async=is_async, provenance=True))
         spec = copy.copy(plan.spec)
@@ -480,24 +480,18 @@ class HookEngine:
         return function
 
     def _interpreted(self, plan: CallPlan, shape: Shape, version: int) -> Callable[..., Any]:
-        calls = 0
-        compiled: Callable[..., Any] | None = None
+        kind = AsyncEntry if shape.is_async else Entry
+        return kind(plan, self.binder, on_count=self._compile_entry, after=COMPILE_AFTER, key=(shape, version))
 
-        def counted() -> Callable[..., Any] | None:
-            nonlocal calls, compiled
-            if compiled is None:
-                calls += 1
-                if calls == COMPILE_AFTER:
-                    compiled = compile_plan(plan)
-                    self._install(shape, compiled, version, compiled=True)
-            return compiled
+    def _compile_entry(self, entry: Entry | AsyncEntry) -> Callable[..., Any]:
+        """An interpreted caller was called :data:`COMPILE_AFTER` times: compile its plan and install it."""
+        shape, version = cast("tuple[Shape, int]", entry.key)  # as _interpreted made it
+        compiled = compile_plan(entry.plan)
+        self._install(shape, compiled, version, compiled=True)
+        return compiled
 
-        def bind(*args: Any, **kwargs: Any) -> Any:
-            return self._binder(shape.provenance)(*args, **kwargs)  # compiled on first need
-
-        return entry(plan, bind, frozenset(self.spec.param_names), counted)
-
-    def _binder(self, provenance: bool) -> Callable[..., Any]:
+    def binder(self, provenance: bool) -> Callable[..., Any]:
+        """The spec's compiled argument binder (with provenance or not), compiled on first need."""
         binder = self._binders.get(provenance)
         if binder is None:
             binder = self._binders[provenance] = compile_binder(self.spec, self.dialect, provenance=provenance)
@@ -525,14 +519,14 @@ class HookEngine:
     # -- historic entries ----------------------------------------------------------------------------------
     def _historic_entry(self) -> Callable[..., Any]:
         def historic(*args: Any, **kwargs: Any) -> Any:
-            values, _ = self._binder(False)(*args, **kwargs)
+            values, _ = self.binder(False)(*args, **kwargs)
             return self.call_historic(values)
 
         return historic
 
     def _ahistoric_entry(self) -> Callable[..., Any]:
         async def ahistoric(*args: Any, **kwargs: Any) -> Any:
-            values, _ = self._binder(False)(*args, **kwargs)
+            values, _ = self.binder(False)(*args, **kwargs)
             with self._lock:  # as call_historic
                 assert self._history is not None  # noqa: S101 - only historic hooks have this entry
                 self._history.append((values, None))

@@ -307,52 +307,80 @@ async def ainterpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], p
     return value
 
 
-def entry(
-    plan: CallPlan,
-    bind: Callable[..., tuple[dict[str, Any], Provenance]],
-    names: frozenset[str],
-    on_call: Callable[[], Callable[..., Any] | None],
-) -> Callable[..., Any]:
+class _Entry:
+    """What :class:`Entry` and :class:`AsyncEntry` share: counting calls, binding arguments.
+
+    An object rather than closures: a hook's first calls go through it, and a
+    host with hundreds of hooks (pytest makes a manager per in-process run)
+    would otherwise hold a dozen cells and functions per hook called.
+    """
+
+    __slots__ = ("acall", "binder", "compiled", "key", "left", "names", "on_count", "outcomes", "plan")
+
+    def __init__(
+        self,
+        plan: CallPlan,
+        binder: Callable[[bool], Callable[..., tuple[dict[str, Any], Provenance]]],
+        *,
+        on_count: Callable[[Any], Callable[..., Any]] | None = None,
+        after: int = 0,
+        key: object = None,
+    ) -> None:
+        self.plan = plan
+        self.outcomes = Outcomes(plan)
+        self.binder = binder
+        self.names: frozenset[str] | None = None if plan.provenance else frozenset(plan.spec.param_names)
+        self.on_count = on_count
+        self.left = after
+        self.key = key
+        self.compiled: Callable[..., Any] | None = None
+        self.acall: Callable[..., Any] | None = None  # set by the engine on the sync caller it publishes
+
+    def _count(self) -> Callable[..., Any] | None:
+        self.left -= 1
+        if self.left == 0 and self.on_count is not None:
+            self.compiled = self.on_count(self)
+        return self.compiled
+
+    def _bound(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[dict[str, Any], Provenance]:
+        if not args and kwargs.keys() == self.names:
+            return kwargs, None
+        return self.binder(self.plan.provenance)(*args, **kwargs)
+
+
+@final
+class Entry(_Entry):
     """A caller that interprets ``plan``: it binds the arguments as the spec declares them, then runs.
 
-    ``bind`` is the spec's compiled argument binder (so errors read as the
-    generated caller's do); calls that pass exactly the spec's parameters by
-    keyword skip it. ``on_call`` counts the calls and returns the compiled
-    caller once there is one: from then on this entry hands calls to it
-    (for code that kept a reference to the entry).
+    ``binder(provenance)`` gives the spec's compiled argument binder (so errors
+    read as the generated caller's do); calls that pass exactly the spec's
+    parameters by keyword skip it. After ``after`` calls, ``on_count(entry)``
+    returns the compiled caller (its ``key`` says to the engine what it is
+    for), to which this entry then hands its calls (for code that kept a
+    reference to it).
     """
-    outcomes = Outcomes(plan)
-    fast = not plan.provenance
 
-    def bound(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[dict[str, Any], Provenance]:
-        if fast and not args and kwargs.keys() == names:
-            return kwargs, None
-        return bind(*args, **kwargs)
+    __slots__ = ()
 
-    if plan.is_async:
-
-        async def interpreted_async(*args: Any, **kwargs: Any) -> Any:
-            compiled = on_call()
-            if compiled is not None:
-                return await compiled(*args, **kwargs)
-            return await ainterpret(plan, outcomes, *bound(args, kwargs))
-
-        return interpreted_async
-
-    if plan.simple:
-
-        def interpreted_simple(*args: Any, **kwargs: Any) -> Any:
-            compiled = on_call()
-            if compiled is not None:
-                return compiled(*args, **kwargs)
-            return _tight(plan, outcomes, bound(args, kwargs)[0])
-
-        return interpreted_simple
-
-    def interpreted(*args: Any, **kwargs: Any) -> Any:
-        compiled = on_call()
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        compiled = self.compiled or self._count()
         if compiled is not None:
             return compiled(*args, **kwargs)
-        return interpret(plan, outcomes, *bound(args, kwargs))
+        plan = self.plan
+        values, provenance = self._bound(args, kwargs)
+        if plan.simple:
+            return _tight(plan, self.outcomes, values)
+        return interpret(plan, self.outcomes, values, provenance)
 
-    return interpreted
+
+@final
+class AsyncEntry(_Entry):
+    """:class:`Entry` for an awaited ``plan``."""
+
+    __slots__ = ()
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        compiled = self.compiled or self._count()
+        if compiled is not None:
+            return await compiled(*args, **kwargs)
+        return await ainterpret(self.plan, self.outcomes, *self._bound(args, kwargs))
