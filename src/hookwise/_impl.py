@@ -182,7 +182,8 @@ class HookImpl:
 
     Attributes:
         plugin_name: the plugin's registered name.
-        plugin: the plugin object (the handler itself for handlers registered by hook name).
+        plugin: the plugin object (the handler itself for handlers registered by hook name;
+            what holds it weakly for ``register(..., weak=True)``).
         function: the callable that is called.
         hook: the hook's name.
         options: its :class:`ImplOptions` (``priority``, ``tryfirst``, ...,

@@ -46,7 +46,7 @@ def reference(target: object, on_death: Callable[[object], None] | None = None) 
     try:
         return weakref.ref(target, on_death)
     except TypeError:
-        msg = f"{type(target).__name__} objects cannot be held weakly (weak=True); register {target!r} as usual"
+        msg = f"{type(target).__name__} objects cannot be held weakly (weak=True); register {shown(target)} as usual"
         raise TypeError(msg) from None
 
 
