@@ -13,7 +13,6 @@ shows the same timeline at zoom 1.
 
 from __future__ import annotations
 
-import json
 import math
 from html import escape
 from typing import Any
@@ -136,7 +135,6 @@ def render_html(trace: dict[str, Any], *, title: str) -> str:
         f'<div class="scroll"><svg id="bars" xmlns="http://www.w3.org/2000/svg" width="{axis}" height="{height}" '
         f'font-size="12" data-end="{end}" data-scale="{scale}">'
         f'<g id="ticks">{_tick_marks(end, scale, height)}</g>{"".join(bars)}</svg></div></div>'
-        f'<script type="application/json" id="colors">{json.dumps(COLORS)}</script>'
         f"<script>{_SCRIPT}</script></body></html>\n"
     )
 
