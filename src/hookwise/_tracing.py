@@ -503,7 +503,13 @@ class TraceRecorder:
         return json.dumps({"traceEvents": events, "displayTimeUnit": "ms", "otherData": {"dropped": self.dropped}})
 
     def to_html(self, title: str = "hookwise trace") -> str:
-        """A self-contained HTML page drawing the trace as a timeline."""
+        """A self-contained HTML page drawing the trace as a timeline.
+
+        A lane per thread and asyncio task; each call with its wrappers, its
+        implementations coloured by outcome (over budget: outlined in red) and
+        the calls made inside it; ticks in the axis' unit; zoom buttons (or
+        ``#zoom=N`` in the address). Nothing is fetched.
+        """
         from hookwise._timeline import render_html
 
         return render_html(self.as_dict(), title=title)
