@@ -500,10 +500,10 @@ class HookManager(Generic[S]):
     def plugins(self) -> Mapping[str, object]:
         """Registered plugins by name, in registration order (a snapshot; collected weak ones left out)."""
         with self._lock:
-            found = {name: info.plugin for name, info in self._plugins.items()}
-            return types.MappingProxyType(
-                {n: p for n, p in found.items() if p is not None or not self._plugins[n].weak}
-            )
+            alive = {
+                name: info.plugin for name, info in self._plugins.items() if not info.weak or info.plugin is not None
+            }
+            return types.MappingProxyType(alive)
 
     def plugin_info(self, name: str) -> PluginInfo:
         """The registration record of a plugin.
