@@ -457,6 +457,25 @@ def test_hookwise_monitors_see_a_pluggy_hosts_calls() -> None:
     assert len(recorder.calls) == 10
 
 
+def test_hookwise_monitors_see_a_pluggy_hosts_hot_call_extra() -> None:
+    pm, _ = pluggy_host()
+
+    def extra(item: str) -> str:
+        return "extra"
+
+    for _ in range(20):  # interpreted, then compiled and called directly
+        assert pm.hook.label.call_extra([extra], {"item": "x"}) == ["extra", "X"]
+    recorder = TraceRecorder()
+    pm.add_monitor(recorder)
+    assert pm.hook.label.call_extra([extra], {"item": "x"}) == ["extra", "X"]
+    assert [(call.hook, [impl.plugin for impl in call.impls]) for call in recorder.calls] == [
+        ("label", ["<temp>", "slow"])
+    ]
+    pm.remove_monitor(recorder)
+    pm.hook.label.call_extra([extra], {"item": "x"})
+    assert len(recorder.calls) == 1
+
+
 def test_a_budget_on_a_pluggy_host_names_the_slow_plugin() -> None:
     pm, _ = pluggy_host(budget=0.01)
     with pytest.warns(BudgetWarning, match=r"^plugin 'slow': .*Slow.label took \d+\.\d ms in hook 'label'"):

@@ -664,6 +664,84 @@ def test_hookcall_monitoring_sees_every_call_and_can_be_undone(pluggy: Any) -> N
     assert events == [("before", "collect", 1, {"arg": 1}), ("after", "collect", [7])]
 
 
+def test_a_monitor_sees_every_call_of_a_hot_hook_as_it_changes(pluggy: Any) -> None:
+    """What ``before`` and ``after`` get, and what the caller gets back, stays pluggy's on every call."""
+    _, hookimpl = markers(pluggy)
+    pm = manager(pluggy)
+    pm.register(impl(pluggy, "collect", "first"), name="first")
+    seen: list[tuple[Any, ...]] = []
+
+    def before(name: str, impls: list[Any], kwargs: dict[str, object]) -> None:
+        seen.append(("before", name, [i.plugin_name for i in impls], dict(kwargs)))
+
+    def after(outcome: Any, name: str, impls: list[Any], kwargs: dict[str, object]) -> None:
+        seen.append(("after", name, outcome.exception is None and outcome.get_result()))
+        if kwargs.get("force"):
+            outcome.force_result("forced")
+
+    undo = pm.add_hookcall_monitoring(before, after)
+    first = "first"
+    for arg in range(100):  # interpreted, compiled, hot
+        assert pm.hook.collect(arg=arg, unknown=1) == ["first"]
+        assert seen[-2:] == [
+            ("before", "collect", [first], {"arg": arg, "unknown": 1}),
+            ("after", "collect", ["first"]),
+        ]
+    pm.register(impl(pluggy, "collect", "later"), name="later")
+    assert pm.hook.collect(arg=0) == ["later", "first"]
+    assert seen[-2:] == [("before", "collect", [first, "later"], {"arg": 0}), ("after", "collect", ["later", "first"])]
+    assert pm.hook.collect(arg=0, force=True) == "forced"
+
+    class Failing:
+        @hookimpl
+        def collect(self, arg: int) -> None:
+            raise KeyError(arg)
+
+    pm.register(Failing(), name="failing")
+    for _ in range(70):
+        with pytest.raises(KeyError) as caught:
+            pm.hook.collect(arg=3)
+        assert seen[-1] == ("after", "collect", False)
+        assert caught.traceback[-1].name == "collect"  # raised where the implementation raised it
+    pm.unregister(name="failing")
+    seen.clear()
+    inner: list[str] = []
+    undo_inner = pm.add_hookcall_monitoring(lambda *a: inner.append("before"), lambda *a: inner.append("after"))
+    assert pm.hook.collect(arg=1) == ["later", "first"]
+    assert [entry[0] for entry in seen] == ["before", "after"]
+    assert inner == ["before", "after"]
+    undo_inner()
+    undo()
+    for _ in range(70):
+        assert pm.hook.collect(arg=1) == ["later", "first"]
+    assert len(seen) == 2
+    assert inner == ["before", "after"]
+
+
+def test_tracing_with_nothing_listening_keeps_the_indent(pluggy: Any) -> None:
+    pm = manager(pluggy, impl(pluggy, "first", "A"))
+    undo = pm.enable_tracing()
+    depths: list[int] = []
+    pm.trace.root.setprocessor("other", lambda tags, args: depths.append(-1))  # another tag: not called
+    _, hookimpl = markers(pluggy)
+
+    class Nested:
+        @hookimpl
+        def collect(self, arg: int) -> None:
+            depths.append(pm.trace.root.indent)
+
+    pm.register(Nested())
+    for _ in range(70):
+        pm.hook.collect(arg=1)
+    assert depths == [1] * 70
+    assert pm.trace.root.indent == 0
+    lines: list[str] = []
+    pm.trace.root.setwriter(lines.append)
+    pm.hook.first(arg=2)
+    undo()
+    assert lines == ["  first [hook]\n      arg: 2\n", "  finish first --> A [hook]\n"]
+
+
 def test_enable_tracing_writes_pluggys_trace(pluggy: Any) -> None:
     pm = manager(pluggy, impl(pluggy, "first", "A"))
     lines: list[str] = []

@@ -110,9 +110,14 @@ USER_TESTS = textwrap.dedent(
             yield
 
 
+    def extra(value):
+        return None
+
+
     @pytest.mark.parametrize("calls", [0, 20])
     @pytest.mark.parametrize("monitored", [False, True])
-    def test_compat(calls, monitored):
+    @pytest.mark.parametrize("shape", ["call", "call_extra"])
+    def test_compat(calls, monitored, shape):
         pm = pluggy.PluginManager("host")
         pm.add_hookspecs(PluggySpecs)
         pm.register(PluggyFailing())
@@ -120,10 +125,11 @@ USER_TESTS = textwrap.dedent(
         pm.register(PluggyOld())
         if monitored:
             pm.add_hookcall_monitoring(lambda *a: None, lambda *a: None)
+        call = pm.hook.work if shape == "call" else lambda **kwargs: pm.hook.work.call_extra([extra], kwargs)
         for _ in range(calls):
             with pytest.raises(ValueError):
-                pm.hook.work(value=1)
-        pm.hook.work(value=1)
+                call(value=1)
+        call(value=1)
     """
 )
 
@@ -139,9 +145,9 @@ def test_pytest_shows_no_hookwise_frame_on_any_call_shape(tmp_path: Path) -> Non
         timeout=120,
     )
     output = done.stdout
-    assert "15 failed" in output, output[-3000:]
+    assert "19 failed" in output, output[-3000:]
     sections = re.split(r"\n_{5,} (test_\S+) _{5,}\n", output)[1:]
-    assert len(sections) == 30, output[-3000:]  # 15 (name, body) pairs
+    assert len(sections) == 38, output[-3000:]  # 19 (name, body) pairs
     for name, body in zip(sections[::2], sections[1::2], strict=True):
         locations = re.findall(r"^(\S+?):\d+: ", body, flags=re.MULTILINE)
         assert "# THE PLUGIN'S LINE" in body, (name, body)

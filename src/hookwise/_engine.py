@@ -90,6 +90,7 @@ def runner(
     dialect: Dialect = HOOKWISE,
     is_async: bool = False,
     compile_after: int | None = None,
+    on_compile: Callable[[Callable[..., Any]], None] | None = None,
 ) -> Callable[[dict[str, Any]], Any]:
     """A function that calls these implementations (wrappers outermost first), interpreted, per call.
 
@@ -97,7 +98,8 @@ def runner(
     and ``call_extra``), or calls one implementation at a time (event
     delivery): the plan is built once, so each call costs the interpreter's
     loop; with ``compile_after``, a sync function compiles the plan once it
-    has been called that many times, as a hook's engine does. With
+    has been called that many times, as a hook's engine does, and hands the
+    compiled caller (which takes the arguments as keywords) to ``on_compile``. With
     ``is_async`` the function is a coroutine function that awaits async
     implementations; without, async implementations make each call raise.
     """
@@ -131,6 +133,8 @@ def runner(
         calls += 1
         if calls > compile_after:
             compiled = compile_plan(plan)
+            if on_compile is not None:
+                on_compile(compiled)
         return interpret(plan, outcomes, values, None)
 
     return run_then_compile

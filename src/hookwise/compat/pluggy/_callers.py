@@ -144,24 +144,26 @@ def check_arguments(kwargs: Mapping[str, object], impls: Sequence[HookImpl]) -> 
                 raise HookCallError(msg)
 
 
-def multicaller(
+def keyword_caller(
     hook_name: str,
     hook_impls: Sequence[HookImpl],
     firstresult: bool,
     instrumentation: Callable[[HookSpec[..., Any]], Instrumentation | None] | None = None,
-) -> Callable[[Mapping[str, object]], object | list[object]]:
+    on_compile: Callable[[Callable[..., Any]], None] | None = None,
+) -> Callable[..., Any]:
     """A function that calls ``hook_impls`` as pluggy does (the last first, wrappers around the others).
 
-    The order, the spec and the plan are made once; each call checks its
-    arguments and runs the plan, interpreted (``call_extra`` keeps one per set
-    of extra functions).
+    It does not check its arguments (the caller does: :func:`needed_by`,
+    :func:`check_arguments`). The function takes the call's keyword arguments. The order, the spec and
+    the plan are made once; the plan is interpreted, and compiled once the
+    function has been called :data:`~hookwise._engine.COMPILE_AFTER` times:
+    ``on_compile`` gets the compiled caller, which takes the same arguments
+    (``call_extra`` calls it directly from then on).
     """
     ordered = list(reversed(hook_impls))
-    plain = [impl for impl in ordered if not (impl.wrapper or impl.hookwrapper)]
     names: list[str] = []
     for impl in ordered:
         names.extend(name for name in impl.argnames if name not in names)
-    needed = frozenset(name for impl in plain for name in impl.argnames)
     spec = engine_spec(hook_name, names, firstresult=firstresult)
     converted = [impl.for_engine(hook_name) for impl in ordered]
     run = runner(
@@ -171,12 +173,42 @@ def multicaller(
         instrumentation=instrumentation(spec) if instrumentation is not None else None,
         dialect=PLUGGY,
         compile_after=COMPILE_AFTER,
+        on_compile=on_compile,
     )
+
+    def call(**caller_kwargs: object) -> object:
+        return run({name: caller_kwargs.get(name, MISSING) for name in names})
+
+    return call
+
+
+def plain_impls(ordered: Sequence[HookImpl]) -> list[HookImpl]:
+    """The implementations that are not wrappers, in the order given."""
+    return [impl for impl in ordered if not (impl.wrapper or impl.hookwrapper)]
+
+
+def needed_by(hook_impls: Sequence[HookImpl]) -> frozenset[str]:
+    """The arguments the plain implementations take: a call that leaves one out is pluggy's ``HookCallError``."""
+    return frozenset(name for impl in plain_impls(hook_impls) for name in impl.argnames)
+
+
+def multicaller(
+    hook_name: str,
+    hook_impls: Sequence[HookImpl],
+    firstresult: bool,
+    instrumentation: Callable[[HookSpec[..., Any]], Instrumentation | None] | None = None,
+) -> Callable[[Mapping[str, object]], object | list[object]]:
+    """A function that calls ``hook_impls`` as pluggy does, with a mapping of arguments it checks first.
+
+    Raises (when called):
+        HookCallError: a plain implementation takes an argument the call does not give.
+    """
+    run, needed = keyword_caller(hook_name, hook_impls, firstresult, instrumentation), needed_by(hook_impls)
 
     def call(caller_kwargs: Mapping[str, object]) -> object | list[object]:
         if not caller_kwargs.keys() >= needed:
-            check_arguments(caller_kwargs, plain)
-        return run({name: caller_kwargs.get(name, MISSING) for name in names})  # type: ignore[no-any-return]
+            check_arguments(caller_kwargs, plain_impls(list(reversed(hook_impls))))
+        return run(**caller_kwargs)  # type: ignore[no-any-return]
 
     return call
 

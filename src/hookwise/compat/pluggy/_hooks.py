@@ -25,6 +25,7 @@ from hookwise.compat.pluggy._markers import (
     HookspecOpts,
     normalize_hookimpl_opts,
 )
+from hookwise.compat.pluggy._route import Impls, Route, monitored_front
 
 __all__ = [  # pluggy._hooks's names, the markers included
     "HookCaller",
@@ -36,9 +37,7 @@ __all__ = [  # pluggy._hooks's names, the markers included
     "HookimplOpts",
     "HookspecMarker",
     "HookspecOpts",
-    "Impls",
     "Namespace",
-    "Route",
     "SubsetHookCaller",
     "normalize_hookimpl_opts",
     "varnames",
@@ -180,48 +179,12 @@ class HookRelay:
         def __getattr__(self, name: str) -> HookCaller: ...
 
 
-@final
-class Route:
-    """Whether a manager's hook callers may call their engines directly (no hookcall monitoring)."""
-
-    __slots__ = ("callers", "direct")
-
-    def __init__(self) -> None:
-        self.direct: bool = True
-        self.callers: list[HookCaller] = []  # those that may take their compiled caller as __call__
-
-    def set_direct(self, direct: bool) -> None:
-        """Hookcall monitoring came or went (under the manager's lock)."""
-        self.direct = direct
-        if not direct:
-            for caller in self.callers:
-                caller.drop_front()
-
-
 _FRONT_AFTER: Final = 64
 """Calls of a compiled hook before its caller also becomes its ``HookCaller``'s ``__call__`` (a second compile:
 the hooks of short-lived managers, such as pytest's in-process runs make by the thousand, never pay for it)."""
 
 _EXTRA_CACHE: Final = 16
 """How many sets of ``call_extra`` functions a hook caller keeps the callers of."""
-
-
-class Impls(list["HookImpl"]):
-    """The implementations handed to ``hook_execute``, with what calls exactly them.
-
-    ``engine`` is a hook caller's own engine; ``call_extra``'s implementations
-    have none, and keep the function the manager made for them in ``run``
-    (with the manager's ``generation`` it was made for), so that calling again
-    with the same extra functions compiles nothing.
-    """
-
-    __slots__ = ("engine", "generation", "run")
-
-    def __init__(self, impls: Sequence[HookImpl], engine: HookEngine | None) -> None:
-        super().__init__(impls)
-        self.engine = engine
-        self.generation = -1
-        self.run: Callable[[Mapping[str, object]], object] | None = None
 
 
 class HookCaller:
@@ -325,6 +288,7 @@ class HookCaller:
         self._version += 1
         self._impls = None
         self._extras = {}
+        self.drop_front()  # it knows the implementations and the arguments they need
         if added is not None:
             self._needed = self._needed | set(added.argnames)
             new = [name for name in added.argnames if name not in self._required]
@@ -411,15 +375,18 @@ class HookCaller:
         if not kwargs.keys() >= self._required:
             self._check(kwargs)
         route = self._route
-        if route is not None and route.direct:
-            if self._front_due:
-                self._front_due -= 1
-                if not self._front_due:
-                    self._make_front()
-            return self._engine.function(**kwargs)  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
+        if route is not None:
+            if route.direct:
+                if self._front_due:
+                    self._front_due -= 1
+                    if not self._front_due:
+                        self._make_front()
+                return self._engine.function(**kwargs)  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
+            if route.monitor is not None and not self._front and self._fronts:
+                self._make_monitored_front(route)
         return self._hookexec(self.name, self._current(), kwargs, self._firstresult())
 
-    # -- the front: a hot hook's compiled caller as this caller's own __call__ ------------------------------
+    # -- the front: a hot hook's compiled caller (or a monitor around it) as this caller's own __call__ ------------
     _fronts: ClassVar[bool] = True  # subset callers keep __call__
 
     def _published(self, function: Callable[..., Any]) -> None:  # noqa: ARG002 - the engine's publish callback
@@ -435,25 +402,34 @@ class HookCaller:
         ``pm.hook.name(**kwargs)`` then runs the implementations with no
         Python frame of the compat layer in between: a per-caller subclass
         holds it as a static method. It is dropped again on any change, and
-        while hookcall monitoring is on.
+        when hookcall monitoring comes or goes.
         """
         engine, route = self._engine, self._route
         if engine is None or route is None:  # pragma: no cover - only callers with an engine get here
             return
 
         def install(function: Callable[..., Any]) -> None:
-            if not route.direct or self._call_history is not None:
-                return
-            cls = type(self)
-            if cls is HookCaller:
-                cls = type(
-                    "HookCaller", (HookCaller,), {"__slots__": (), "__module__": __name__, "__doc__": self.__doc__}
-                )
-                object.__setattr__(self, "__class__", cls)  # this caller only
-            cls.__call__ = staticmethod(function)  # type: ignore[method-assign]
-            self._front = True
+            if route.direct and self._call_history is None:
+                self._install_front(function)
 
         engine.guarded(self._incomplete, install)
+
+    def _make_monitored_front(self, route: Route) -> None:
+        """Install :func:`~hookwise.compat.pluggy._route.monitored_front` as ``__call__`` (see :meth:`_make_front`)."""
+        with route.lock:
+            monitor, engine = route.monitor, self._engine
+            if monitor is None or engine is None or self._front or self._call_history is not None:
+                return
+            front = monitored_front(monitor, self.name, self._current(), engine, self._required, self._incomplete)
+            self._install_front(front)
+
+    def _install_front(self, function: Callable[..., Any]) -> None:
+        cls = type(self)
+        if cls is HookCaller:
+            cls = type("HookCaller", (HookCaller,), {"__slots__": (), "__module__": __name__, "__doc__": self.__doc__})
+            object.__setattr__(self, "__class__", cls)  # this caller only
+        cls.__call__ = staticmethod(function)  # type: ignore[method-assign]
+        self._front = True
 
     def drop_front(self) -> None:
         """Go back to the compat layer's own ``__call__`` (the implementations or the route changed)."""
@@ -461,7 +437,7 @@ class HookCaller:
             self._front = False
             del type(self).__call__
 
-    def _incomplete(self, values: dict[str, object]) -> Any:
+    def _incomplete(self, values: Mapping[str, object]) -> Any:
         """A call through the front that left arguments out: pluggy's warning or error, then the call."""
         return HookCaller.__call__(self, **{name: value for name, value in values.items() if value is not MISSING})
 
@@ -485,22 +461,26 @@ class HookCaller:
 
     def call_extra(self, methods: Sequence[Callable[..., object]], kwargs: Mapping[str, object]) -> Any:
         """Call the hook with some additional, temporary implementations (run before the other plain ones)."""
-        if self._call_history is not None:
-            raise AssertionError(_HISTORIC_CALL)
-        if not methods:
-            return self(**kwargs)  # pytest calls pytest_generate_tests so when a module defines none
         try:
             impls = self._extras.get(key := tuple(methods))
         except TypeError:  # an unhashable callable: made for this call only
             impls, key = None, None
         if impls is None:
+            if self._call_history is not None:
+                raise AssertionError(_HISTORIC_CALL)
+            if not methods:
+                return self(**kwargs)  # pytest calls pytest_generate_tests so when a module defines none
             impls = self._with_extra(methods)
             if key is not None:
                 if len(self._extras) >= _EXTRA_CACHE:
                     self._extras.clear()
                 self._extras[key] = impls
-        if not kwargs.keys() >= self._required:
+        if not kwargs.keys() >= impls.required:
             self._check(kwargs)
+            impls.check(kwargs)
+        route, run = self._route, impls.run
+        if route is not None and route.direct and run is not None and impls.generation == route.generation:
+            return run(**kwargs)
         return self._hookexec(self.name, impls, kwargs, self._firstresult())
 
     def _with_extra(self, methods: Sequence[Callable[..., object]]) -> Impls:
@@ -519,7 +499,7 @@ class HookCaller:
             while i >= 0 and (impls[i].hookwrapper or impls[i].wrapper or impls[i].tryfirst):
                 i -= 1  # after the last plain, non-tryfirst implementation: called before the others
             impls.insert(i + 1, HookImpl(None, "<temp>", method, opts))
-        return Impls(impls, None)
+        return Impls.for_call_extra(impls, self._required)
 
     def _maybe_apply_history(self, method: HookImpl) -> None:
         """Replay the remembered calls to a new implementation, through ``hook_execute`` (so monitors see them)."""

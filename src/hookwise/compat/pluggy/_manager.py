@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from hookwise import HookSpec as EngineSpec
 from hookwise._engine import HookEngine, Instrumentation
-from hookwise.compat.pluggy._callers import PLUGGY, engine_spec, multicall, multicaller
+from hookwise.compat.pluggy._callers import PLUGGY, engine_spec, multicall
 from hookwise.compat.pluggy._hooks import (
     HookCaller,
     HookExec,
@@ -18,13 +18,11 @@ from hookwise.compat.pluggy._hooks import (
     HookimplOpts,
     HookRelay,
     HookspecOpts,
-    Impls,
     Namespace,
-    Route,
     SubsetHookCaller,
     normalize_hookimpl_opts,
 )
-from hookwise.compat.pluggy._result import Result
+from hookwise.compat.pluggy._route import AfterTrace, BeforeTrace, HookcallMonitor, Impls, Route, monitoring
 from hookwise.compat.pluggy._tracing import TagTracer, TagTracerSub
 
 if TYPE_CHECKING:
@@ -35,9 +33,6 @@ if TYPE_CHECKING:
 from hookwise._guardrails import hidden_from_pytest
 
 __tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
-
-_BeforeTrace = Callable[[str, Sequence[HookImpl], Mapping[str, object]], None]
-_AfterTrace = Callable[[Result[Any], str, Sequence[HookImpl], Mapping[str, object]], None]
 
 
 class PluginValidationError(Exception):
@@ -96,11 +91,13 @@ class PluginManager:
         self.hook: Final = HookRelay()
         self.trace: Final[TagTracerSub] = TagTracer().get("pluginmanage")
         self._lock = RLock()
-        self._route = Route()
+        self._route = Route(self._lock)
+        self._monitors: dict[
+            HookExec, tuple[HookcallMonitor, HookExec]
+        ] = {}  # add_hookcall_monitoring's: what each wraps
         self._engines: list[HookEngine] = []
         self._instrument = self._instrumentation  # one bound method for every engine, not one each
         self._hookwise_monitors: list[tuple[Monitor, frozenset[str] | None]] = []
-        self._generation = 0  # counts changes of the monitors
         self._budget = budget
         self._on_budget: OnBudget = on_budget
         self._detect_reentry = detect_reentry
@@ -116,7 +113,9 @@ class PluginManager:
     def _inner_hookexec(self, value: HookExec) -> None:
         with self._lock:
             self._inner = value
-            self._route.set_direct(value == self._execute)  # hook callers skip hook_execute when nothing wraps it
+            monitor, inner = self._monitors.get(value, (None, None))
+            # hook callers skip hook_execute when nothing wraps it, and run one monitor of ours in place
+            self._route.set_direct(value == self._execute, monitor if inner == self._execute else None)
 
     def _hookexec(
         self, hook_name: str, methods: Sequence[HookImpl], kwargs: Mapping[str, object], firstresult: bool
@@ -131,10 +130,11 @@ class PluginManager:
             return multicall(hook_name, methods, kwargs, firstresult, self._instrumentation)
         if methods.engine is not None:  # a hook caller's own implementations
             return methods.engine.function(**kwargs)  # type: ignore[no-any-return]
-        if methods.run is None or methods.generation != self._generation:  # call_extra's, made once
-            methods.run = multicaller(hook_name, methods, firstresult, self._instrumentation)
-            methods.generation = self._generation
-        return methods.run(kwargs)
+        run = methods.run
+        if run is None or methods.generation != self._route.generation:  # call_extra's, made once per generation
+            run = methods.prepare(hook_name, firstresult, self._instrumentation, self._route.generation)
+        methods.check(kwargs)
+        return run(**kwargs)  # type: ignore[no-any-return]
 
     def _new_hook(
         self, name: str, specmodule_or_class: Namespace | None = None, spec_opts: HookspecOpts | None = None
@@ -173,7 +173,7 @@ class PluginManager:
             self._refresh()
 
     def _refresh(self) -> None:
-        self._generation += 1  # what call_extra made for the old monitors is made again
+        self._route.generation += 1  # what call_extra made for the old monitors is made again
         for engine in self._engines:
             engine.refresh()
 
@@ -424,48 +424,23 @@ class PluginManager:
         ]
 
     # -- monitoring ----------------------------------------------------------------------
-    def add_hookcall_monitoring(self, before: _BeforeTrace, after: _AfterTrace) -> Callable[[], None]:
+    def add_hookcall_monitoring(self, before: BeforeTrace, after: AfterTrace) -> Callable[[], None]:
         """Call ``before(hook_name, hook_impls, kwargs)`` and ``after(outcome, hook_name, hook_impls, kwargs)``
         around every hook call; return a function that removes them again."""
         oldcall = self._inner_hookexec
-
-        def traced_hookexec(
-            hook_name: str, hook_impls: Sequence[HookImpl], caller_kwargs: Mapping[str, object], firstresult: bool
-        ) -> object | list[object]:
-            before(hook_name, hook_impls, caller_kwargs)
-            try:  # Result.from_call, without two frames per call
-                outcome: Result[object] = Result(oldcall(hook_name, hook_impls, caller_kwargs, firstresult), None)
-            except BaseException as error:  # noqa: BLE001 - handed to ``after``, then raised again, as pluggy does
-                outcome = Result(None, error)
-            after(outcome, hook_name, hook_impls, caller_kwargs)
-            return outcome.get_result()
-
+        traced_hookexec = monitoring((before, after), oldcall)
+        self._monitors[traced_hookexec] = ((before, after), oldcall)
         self._inner_hookexec = traced_hookexec
 
         def undo() -> None:
             self._inner_hookexec = oldcall
+            self._monitors.pop(traced_hookexec, None)
 
         return undo
 
     def enable_tracing(self) -> Callable[[], None]:
         """Trace hook calls to ``self.trace.root`` (its ``"hook"`` tag); return an undo function."""
-        hooktrace = self.trace.root.get("hook")
-
-        def before(hook_name: str, methods: Sequence[HookImpl], kwargs: Mapping[str, object]) -> None:  # noqa: ARG001
-            hooktrace.root.indent += 1
-            hooktrace(hook_name, kwargs)
-
-        def after(
-            outcome: Result[Any],
-            hook_name: str,
-            methods: Sequence[HookImpl],  # noqa: ARG001 - pluggy's monitor signature
-            kwargs: Mapping[str, object],  # noqa: ARG001
-        ) -> None:
-            if outcome.exception is None:
-                hooktrace("finish", hook_name, "-->", outcome.get_result())
-            hooktrace.root.indent -= 1
-
-        return self.add_hookcall_monitoring(before, after)
+        return self.add_hookcall_monitoring(*self.trace.root.hook_monitor())
 
     def subset_hook_caller(self, name: str, remove_plugins: Iterable[object]) -> HookCaller:
         """A caller of hook ``name`` that leaves out the given plugins' implementations (it follows later changes)."""

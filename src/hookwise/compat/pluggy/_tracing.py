@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from hookwise.compat.pluggy._result import Result
 
 _Writer = Callable[[str], object]
 _Processor = Callable[[tuple[str, ...], tuple[Any, ...]], object]
+_Before = Callable[[str, Sequence[Any], Mapping[str, object]], None]
+_After = Callable[["Result[Any]", str, Sequence[Any], Mapping[str, object]], None]
 
 
 class TagTracer:
@@ -37,6 +42,32 @@ class TagTracer:
         processor = self._tags2proc.get(tags)
         if processor is not None:
             processor(tags, args)
+
+    def hook_monitor(self) -> tuple[_Before, _After]:
+        """``enable_tracing``'s ``before`` and ``after``: each call indents, and is written under ``hook``.
+
+        A message nothing would receive (no writer, no processor of ``hook``)
+        is not formed at all: tracing costs little until someone listens.
+        """
+        hooktrace = self.get("hook")
+        tags = hooktrace.tags
+
+        def before(hook_name: str, methods: Sequence[object], kwargs: Mapping[str, object]) -> None:  # noqa: ARG001
+            self.indent += 1
+            if self._writer is not None or tags in self._tags2proc:
+                hooktrace(hook_name, kwargs)
+
+        def after(
+            outcome: Result[Any],
+            hook_name: str,
+            methods: Sequence[object],  # noqa: ARG001 - pluggy's monitor signature
+            kwargs: Mapping[str, object],  # noqa: ARG001
+        ) -> None:
+            if (self._writer is not None or tags in self._tags2proc) and outcome.exception is None:
+                hooktrace("finish", hook_name, "-->", outcome.get_result())
+            self.indent -= 1
+
+        return before, after
 
     def setwriter(self, writer: _Writer | None) -> None:
         """Where formatted messages go (None: nowhere)."""

@@ -1,0 +1,169 @@
+"""How a pluggy hook call reaches the implementations: straight to the engine, or through ``hook_execute``.
+
+A manager's hook callers share a :class:`Route`. With nothing wrapped around
+the manager's executor, a call goes straight to its hook's engine (and a hot
+hook's compiled caller becomes the caller's own ``__call__``: the *front*).
+With hookcall monitoring on (``add_hookcall_monitoring``, ``enable_tracing``)
+pluggy runs every call through ``hook_execute``; when that is one of this
+layer's monitors around the manager's own executor, a caller's front is
+:func:`monitored_front`: the monitor's ``before`` and ``after`` around the
+engine's caller, with none of the executor chain's frames in between.
+``call_extra``'s implementations (:class:`Impls`) keep their own caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from typing import TYPE_CHECKING, Any, final
+
+from hookwise._guardrails import hidden_from_pytest
+from hookwise.compat.pluggy._callers import check_arguments, keyword_caller, needed_by, plain_impls
+from hookwise.compat.pluggy._result import Result
+
+if TYPE_CHECKING:
+    from _thread import RLock
+
+    from hookwise._engine import HookEngine, Instrumentation
+    from hookwise._spec import HookSpec as EngineSpec
+    from hookwise.compat.pluggy._hooks import HookCaller, HookImpl
+
+__tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
+
+BeforeTrace = Callable[[str, Sequence["HookImpl"], Mapping[str, object]], None]
+AfterTrace = Callable[[Result[Any], str, Sequence["HookImpl"], Mapping[str, object]], None]
+HookcallMonitor = tuple[BeforeTrace, AfterTrace]
+"""One ``add_hookcall_monitoring`` call's ``before`` and ``after``."""
+
+
+@final
+class Route:
+    """How a manager's hook callers call: directly, or through one of the manager's monitors, or neither.
+
+    ``direct``: nothing wraps the executor, callers may call their engines
+    directly. ``monitor``: exactly one monitor of this layer wraps the
+    manager's own executor (callers run it in their front). ``generation``
+    counts changes of hookwise's own monitors (``call_extra``'s callers are
+    made again).
+    """
+
+    __slots__ = ("callers", "direct", "generation", "lock", "monitor")
+
+    def __init__(self, lock: RLock) -> None:
+        self.lock = lock  # the manager's
+        self.direct: bool = True
+        self.monitor: HookcallMonitor | None = None
+        self.generation = 0
+        self.callers: list[HookCaller] = []  # those that may take a front
+
+    def set_direct(self, direct: bool, monitor: HookcallMonitor | None = None) -> None:
+        """Hookcall monitoring came or went (under the manager's lock): every front goes."""
+        self.direct, self.monitor = direct, monitor
+        for caller in self.callers:
+            caller.drop_front()
+
+
+class Impls(list["HookImpl"]):
+    """The implementations handed to ``hook_execute``, with what calls exactly them.
+
+    ``engine`` is a hook caller's own engine; ``call_extra``'s implementations
+    have none, and keep the function made for them in ``run`` (with the
+    manager's monitor ``generation`` it was made for), so that calling again
+    with the same extra functions compiles nothing; ``needed`` are the
+    arguments their plain implementations take, ``required`` those and what
+    the hook caller requires.
+    """
+
+    __slots__ = ("engine", "generation", "needed", "required", "run")
+
+    def __init__(self, impls: Sequence[HookImpl], engine: HookEngine | None) -> None:
+        super().__init__(impls)
+        self.engine = engine
+        self.generation = -1
+        self.run: Callable[..., Any] | None = None
+        self.needed: AbstractSet[str] = frozenset()
+        self.required: AbstractSet[str] = frozenset()
+
+    @classmethod
+    def for_call_extra(cls, impls: Sequence[HookImpl], required: AbstractSet[str]) -> Impls:
+        """``call_extra``'s implementations; a call must give ``required`` and what they take."""
+        made = cls(impls, None)
+        made.needed = needed_by(impls)
+        made.required = required | made.needed
+        return made
+
+    def prepare(
+        self,
+        hook_name: str,
+        firstresult: bool,
+        instrumentation: Callable[[EngineSpec[..., Any]], Instrumentation | None],
+        generation: int,
+    ) -> Callable[..., Any]:
+        """Make ``run`` for the monitors of ``generation``: interpreted, replaced by the compiled caller later."""
+
+        def compiled(function: Callable[..., Any]) -> None:
+            if self.generation == generation:  # not made again for other monitors meanwhile
+                self.run = function
+
+        run = keyword_caller(hook_name, self, firstresult, instrumentation, compiled)
+        self.run, self.generation = run, generation
+        return run
+
+    def check(self, kwargs: Mapping[str, object]) -> None:
+        """pluggy's error for an argument a plain implementation takes and the call leaves out."""
+        if not kwargs.keys() >= self.needed:
+            check_arguments(kwargs, plain_impls(list(reversed(self))))
+
+
+def monitoring(monitor: HookcallMonitor, inner: Callable[..., object]) -> Callable[..., object]:
+    """pluggy's ``traced_hookexec``: ``before``, the call through ``inner`` (the executor it wraps), ``after``."""
+    before, after = monitor
+
+    def traced_hookexec(
+        hook_name: str, hook_impls: Sequence[HookImpl], caller_kwargs: Mapping[str, object], firstresult: bool
+    ) -> object:
+        before(hook_name, hook_impls, caller_kwargs)
+        try:  # Result.from_call, without two frames per call
+            outcome: Result[object] = Result(inner(hook_name, hook_impls, caller_kwargs, firstresult), None)
+        except BaseException as error:  # noqa: BLE001 - handed to ``after``, then raised again, as pluggy does
+            outcome = Result(None, error)
+        after(outcome, hook_name, hook_impls, caller_kwargs)
+        return outcome.get_result()
+
+    return traced_hookexec
+
+
+def monitored_front(
+    monitor: HookcallMonitor,
+    hook_name: str,
+    impls: Impls,
+    engine: HookEngine,
+    required: AbstractSet[str],
+    incomplete: Callable[[Mapping[str, object]], object],
+) -> Callable[..., object]:
+    """A hook caller's ``__call__`` while ``monitor`` wraps the manager's executor: :func:`monitoring`'s call
+    with the executor's work done in place (the engine's current caller), and the outcome built in place.
+
+    A call that leaves out a ``required`` argument goes to ``incomplete``
+    (pluggy's warning or error, then the executor chain).
+    """
+    before, after = monitor
+    new: Any = object.__new__  # a Result without __init__'s frame: its slots are set below
+
+    def call(**kwargs: object) -> object:
+        if not kwargs.keys() >= required:
+            return incomplete(kwargs)
+        before(hook_name, impls, kwargs)
+        outcome = new(Result)
+        try:
+            outcome._result = engine.function(**kwargs)  # noqa: SLF001 - Result's own slots, as Result() sets them
+            outcome._exception = outcome._traceback = None  # noqa: SLF001
+        except BaseException as error:  # noqa: BLE001 - handed to ``after``, then raised again, as pluggy does
+            outcome._result = None  # noqa: SLF001
+            outcome._exception, outcome._traceback = error, error.__traceback__  # noqa: SLF001
+        after(outcome, hook_name, impls, kwargs)
+        if outcome._exception is None:  # noqa: SLF001 - Result.get_result, in place
+            return outcome._result  # noqa: SLF001
+        raise outcome._exception.with_traceback(outcome._traceback)  # noqa: SLF001
+
+    return call
