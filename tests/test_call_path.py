@@ -33,6 +33,7 @@ from hookwise import (
     TraceEvent,
     TraceRecorder,
     Veto,
+    _codegen,
     hookimpl,
     hookspec,
 )
@@ -323,12 +324,65 @@ def test_a_traceback_through_a_compiled_caller_shows_its_lines() -> None:
     assert "_hw_r = _hw_f1(item)" in text  # the generated line, from linecache
 
 
-def test_every_compiled_caller_has_a_file_name_of_its_own() -> None:
+def test_managers_with_the_same_hook_share_its_compiled_code_and_its_source() -> None:
+    """pytest makes a manager per in-process run: the second compiles nothing, and each keeps its source."""
+
+    class Exclaiming:
+        @hookimpl
+        def label(self, item: str) -> str:
+            return f"{item}!"
+
     first, second = HookManager(Specs), HookManager(Specs)
     first.register(Innocent())
-    second.register(Innocent())
-    names = {compiled_label(first).__code__.co_filename, compiled_label(second).__code__.co_filename}
-    assert len(names) == 2
+    second.register(Exclaiming())
+    filename = compiled_label(first).__code__.co_filename
+    assert compiled_label(second).__code__ is compiled_label(first).__code__
+    assert (first.call.label(item="y"), second.call.label(item="y")) == (["Y"], ["y!"])  # the code is shared only
+    del first
+    gc.collect()
+    assert linecache.getline(filename, 1)  # still cached, and used by the second manager
+    other = HookManager(Specs)
+    other.register(Innocent())
+    other.register(Failing())
+    assert compiled_label_or_error(other).__code__.co_filename != filename  # another source, another file name
+
+
+def compiled_label_or_error(hooks: HookManager[Specs]) -> Any:
+    for _ in range(20):
+        with pytest.raises(ValueError, match="cannot label"):
+            hooks.call.label(item="x")
+    assert hooks.hook("label").compiled
+    return hooks.call.label
+
+
+def test_a_generated_source_leaves_linecache_once_evicted_and_unused(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Own:  # a hook no other test compiles: its source is this test's alone
+        @hookspec
+        def evicted_tag(self, evicted_item: str) -> str:
+            raise NotImplementedError
+
+    class Tagging:
+        @hookimpl
+        def evicted_tag(self, evicted_item: str) -> str:
+            return evicted_item
+
+    def compiled(hooks: HookManager[Own]) -> Any:
+        settle(hooks.hook("evicted_tag"), "compiled", evicted_item="x")
+        return hooks.call.evicted_tag
+
+    monkeypatch.setattr(_codegen, "CODE_CACHE", 1)
+    kept = HookManager(Own)
+    kept.register(Tagging())
+    filename = compiled(kept).__code__.co_filename
+    other = HookManager(Own)
+    other.register(Tagging())
+    other.register(Tagging(), name="again")
+    assert compiled(other).__code__.co_filename != filename  # another source: the first leaves a cache of one
+    assert linecache.getline(filename, 1)  # evicted, but its caller lives
+    del kept
+    gc.collect()
+    assert linecache.getline(filename, 1) == ""
+    assert filename not in inspect.modulesbyfile
 
 
 def test_a_generated_frame_belongs_to_a_module_for_inspect() -> None:
@@ -366,13 +420,15 @@ def test_a_hook_compiles_after_its_working_directory_was_removed(
     assert hooks.call.label(item="x") == hooks.call.label(item="x")
 
 
-def test_the_source_of_a_caller_that_is_gone_is_forgotten() -> None:
+def test_the_source_of_a_caller_that_is_gone_stays_only_while_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_codegen, "CODE_CACHE", 1)
     hooks = HookManager(Specs)
     hooks.register(Innocent())
     filename = compiled_label(hooks).__code__.co_filename
-    assert filename in linecache.cache
     hooks.register(Failing())  # the compiled caller is replaced, and nothing else holds it
     gc.collect()
+    assert filename in linecache.cache  # cached: the next manager with this hook compiles nothing
+    compiled_label_or_error(hooks)  # another source leaves a cache of one: nothing uses the first
     assert filename not in linecache.cache
 
 

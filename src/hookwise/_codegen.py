@@ -30,8 +30,9 @@ import itertools
 import os
 import sys
 import types
+from _thread import allocate_lock
 from collections.abc import Callable
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, final
 
 from hookwise._guardrails import hidden_from_pytest
 from hookwise._impl import HookImpl
@@ -408,39 +409,86 @@ def compile_generated(generated: Generated, hook: str) -> Callable[..., Any]:
     while the caller lives. ``inspect`` learns which module owns the file name,
     so that ``inspect.stack()`` inside a hook does not rescan ``sys.modules``
     for every generated frame.
-    """
-    import linecache  # compiling is rare: keep `import hookwise` fast
-    import weakref
 
-    filename = f"<hookwise {hook} #{next(_serial)}>"
-    source = generated.source
-    code = compile(source, filename, "exec")
-    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-    try:
-        names: tuple[str, ...] = (filename, os.path.normcase(os.path.abspath(filename)))  # inspect.getmodule's keys
-    except OSError:  # the working directory was removed: the raw name is the key inspect.stack() uses
-        names = (filename,)
-    inspect_module = sys.modules.get("inspect")
-    if inspect_module is not None:
-        inspect_module.modulesbyfile.update(dict.fromkeys(names, __name__))
-    exec(code, generated.namespace)  # noqa: S102 - our own generated code
+    The same source (the same hook and the same shape of plan: generation is
+    a pure function) compiles once per process: a manager made again (pytest
+    makes one per in-process run) binds its implementations to code compiled
+    for an earlier one, which costs a dictionary instead of ``compile()``. The
+    last :data:`CODE_CACHE` sources are kept.
+    """
+    import weakref  # compiling is rare: keep `import hookwise` fast
+
+    key = (hook, generated.source)
+    with _CODES_LOCK:
+        compiled = _CODES.get(key)
+        if compiled is None:
+            compiled = _Compiled(hook, generated.source)
+            while _CODES and len(_CODES) >= CODE_CACHE:  # the oldest go
+                _CODES.pop(next(iter(_CODES))).evict()
+            _CODES[key] = compiled
+    exec(compiled.code, generated.namespace)  # noqa: S102 - our own generated code
     function: Callable[..., Any] = generated.namespace["_hw_call"]
-    _rename(function, hook)
-    weakref.finalize(function, _forget, names)
+    compiled.live.append(None)
+    weakref.finalize(function, compiled.release)
     return function
 
 
-def _forget(names: tuple[str, ...]) -> None:
-    import linecache
+CODE_CACHE: Final = 1024
+"""How many generated sources stay compiled for reuse."""
 
-    linecache.cache.pop(names[0], None)
-    inspect_module = sys.modules.get("inspect")
-    if inspect_module is not None:
-        for name in names:
-            inspect_module.modulesbyfile.pop(name, None)
+_CODES: dict[tuple[str, str], _Compiled] = {}
+_CODES_LOCK: Final = allocate_lock()
 
 
-def _rename(function: Any, name: str) -> None:
-    """Let Python's own argument errors name the hook: ``before_complete_task() got an unexpected keyword``."""
-    function.__code__ = function.__code__.replace(co_name=name, co_qualname=name)
-    function.__name__ = function.__qualname__ = name
+@final
+class _Compiled:
+    """One generated source, compiled, with its file name in :mod:`linecache` while it is cached or in use."""
+
+    __slots__ = ("code", "evicted", "live", "names")
+
+    def __init__(self, hook: str, source: str) -> None:
+        import linecache
+
+        filename = f"<hookwise {hook} #{next(_serial)}>"
+        code = compile(source, filename, "exec")
+        # Python's own argument errors name the hook: ``before_complete_task() got an unexpected keyword``.
+        self.code = code.replace(
+            co_consts=tuple(
+                c.replace(co_name=hook, co_qualname=hook)
+                if isinstance(c, types.CodeType) and c.co_name == "_hw_call"
+                else c
+                for c in code.co_consts
+            )
+        )
+        linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+        try:
+            names: tuple[str, ...] = (filename, os.path.normcase(os.path.abspath(filename)))  # inspect.getmodule's keys
+        except OSError:  # the working directory was removed: the raw name is the key inspect.stack() uses
+            names = (filename,)
+        self.names = names
+        inspect_module = sys.modules.get("inspect")
+        if inspect_module is not None:
+            inspect_module.modulesbyfile.update(dict.fromkeys(names, __name__))
+        self.live: list[None] = []  # one entry per function alive (append and pop need no lock)
+        self.evicted = False
+
+    def release(self) -> None:
+        """A function made from this code was collected (a finalizer: it takes no lock)."""
+        self.live.pop()
+        if self.evicted and not self.live:
+            self._forget()
+
+    def evict(self) -> None:
+        """Out of the cache (under its lock): the source goes once no function uses it."""
+        self.evicted = True
+        if not self.live:
+            self._forget()
+
+    def _forget(self) -> None:
+        import linecache
+
+        linecache.cache.pop(self.names[0], None)
+        inspect_module = sys.modules.get("inspect")
+        if inspect_module is not None:
+            for name in self.names:
+                inspect_module.modulesbyfile.pop(name, None)

@@ -499,14 +499,15 @@ class HookCaller:
             while i >= 0 and (impls[i].hookwrapper or impls[i].wrapper or impls[i].tryfirst):
                 i -= 1  # after the last plain, non-tryfirst implementation: called before the others
             impls.insert(i + 1, HookImpl(None, "<temp>", method, opts))
-        return Impls.for_call_extra(impls, self._required)
+        return Impls.of(impls, self._required)
 
     def _maybe_apply_history(self, method: HookImpl) -> None:
         """Replay the remembered calls to a new implementation, through ``hook_execute`` (so monitors see them)."""
-        if self._call_history is None:
+        if not self._call_history:
             return
+        replayed = Impls.of([method])  # one caller for every replay to it
         for kwargs, result_callback in self._call_history:
-            results = self._hookexec(self.name, [method], kwargs, False)
+            results = self._hookexec(self.name, replayed, kwargs, False)
             if results and result_callback is not None and isinstance(results, list):
                 result_callback(cast("list[object]", results)[0])
 

@@ -66,8 +66,8 @@ class Route:
 class Impls(list["HookImpl"]):
     """The implementations handed to ``hook_execute``, with what calls exactly them.
 
-    ``engine`` is a hook caller's own engine; ``call_extra``'s implementations
-    have none, and keep the function made for them in ``run`` (with the
+    ``engine`` is a hook caller's own engine; other lists (``call_extra``'s,
+    a historic replay's) have none, and keep the function made for them in ``run`` (with the
     manager's monitor ``generation`` it was made for), so that calling again
     with the same extra functions compiles nothing; ``needed`` are the
     arguments their plain implementations take, ``required`` those and what
@@ -85,8 +85,9 @@ class Impls(list["HookImpl"]):
         self.required: AbstractSet[str] = frozenset()
 
     @classmethod
-    def for_call_extra(cls, impls: Sequence[HookImpl], required: AbstractSet[str]) -> Impls:
-        """``call_extra``'s implementations; a call must give ``required`` and what they take."""
+    def of(cls, impls: Sequence[HookImpl], required: AbstractSet[str] = frozenset()) -> Impls:
+        """Implementations that are not a hook caller's own (``call_extra``'s, a historic replay's), called by
+        ``hook_execute`` as one list; a call must give ``required`` and what they take."""
         made = cls(impls, None)
         made.needed = needed_by(impls)
         made.required = required | made.needed
