@@ -355,12 +355,19 @@ class HookEngine:
         self._changed()
 
     def _changed(self) -> History:
+        """Under the face's lock: the stand-ins become the callers (what ``_install`` does for both, inline: a
+        registration changes every hook its plugin implements)."""
         self._version += 1
         self._tiers = {}
         self._compiled = _NOTHING_COMPILED
-        self._install(SYNC, self._stub, self._version)
-        self._install(ASYNC, self._astub, self._version)
-        return [] if self._history is None else list(self._history)  # under the face's lock, as every change
+        if self._history is not None:
+            return list(self._history)
+        stub = self._stub
+        self.function, self.afunction = stub, self._astub
+        stub.acall = self._astub
+        if self._publish is not None:
+            self._publish(stub)
+        return []
 
     # -- calling ------------------------------------------------------------------------------------
     def current(self, shape: Shape) -> Callable[..., Any]:
