@@ -338,6 +338,12 @@ class HookEngine:
         self._plain, self._wrappers = plain, wrappers or ()
         self._changed()
 
+    def replace(self, impls: Sequence[HookImpl]) -> History:
+        """Make ``impls`` the implementations, as removing every one and adding these would (for a face that
+        keeps its own list and hands it over whole); returns the historic calls to replay."""
+        self._plain, self._wrappers, self._sort = [], (), False
+        return self.add(impls)
+
     def derive(self) -> HookEngine:
         """A new engine with this one's spec, order, lock, instrumentation and dialect, and no implementations."""
         return HookEngine(

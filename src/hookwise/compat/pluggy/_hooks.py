@@ -10,6 +10,7 @@ no hookcall monitoring, and through ``hook_execute`` (pluggy's
 from __future__ import annotations
 
 import inspect
+import itertools
 import types
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -105,6 +106,7 @@ class HookImpl:
 
     __slots__ = (
         "_engine",
+        "_seq",
         "argnames",
         "function",
         "hookwrapper",
@@ -134,20 +136,19 @@ class HookImpl:
         self.tryfirst: bool = hook_impl_opts["tryfirst"]
         self.trylast: bool = hook_impl_opts["trylast"]
         self._engine: EngineImpl | None = None
+        self._seq = next(_registrations)  # made as registered: the order of registration
 
     def for_engine(self, hook_name: str) -> EngineImpl:
-        """This implementation as the hookwise engine calls it (made once, in registration order)."""
+        """This implementation as the hookwise engine calls it (made once, ordered by registration)."""
         if self._engine is None:
-            global _seq  # noqa: PLW0603 - registration order across managers, as a counter
-            _seq += 1
-            self._engine = engine_impl(self, hook_name, _seq)
+            self._engine = engine_impl(self, hook_name, self._seq)
         return self._engine
 
     def __repr__(self) -> str:
         return f"<HookImpl plugin_name={self.plugin_name!r}, plugin={self.plugin!r}>"
 
 
-_seq = 0
+_registrations = itertools.count(1)  # across managers
 
 
 @final
@@ -212,6 +213,7 @@ class HookCaller:
         "_needed",
         "_required",
         "_route",
+        "_stale",
         "_version",
         "_wrappers",
         "name",
@@ -246,6 +248,7 @@ class HookCaller:
         self._required: AbstractSet[str] = frozenset()  # that, and what the spec declares
         self._names: list[str] = []  # the engine spec's parameters: the spec's, then the implementations'
         self._version = 0  # counts changes of implementations and spec
+        self._stale = False  # changed since the engine and the arguments were brought up to date
         self._wrappers = 0  # how many of the implementations are wrappers (they come last)
         self.spec: HookSpec | None = None
         if specmodule_or_class is not None:
@@ -270,7 +273,7 @@ class HookCaller:
         self.spec = HookSpec(specmodule_or_class, self.name, spec_opts)
         if spec_opts.get("historic"):
             self._call_history = []
-        self._changed(respec=True)
+        self._changed()
 
     def is_historic(self) -> bool:
         """Whether this caller is historic."""
@@ -279,34 +282,44 @@ class HookCaller:
     def _firstresult(self) -> bool:
         return bool(self.spec and self.spec.opts.get("firstresult"))
 
-    def _changed(self, added: HookImpl | None = None, *, respec: bool = False) -> None:
-        """The implementations or the spec changed: the arguments a call needs, and the engine's spec.
-
-        An added implementation costs only its own argument names; a removal
-        or a new spec looks at every implementation again.
-        """
+    def _changed(self) -> None:
+        """The implementations or the spec changed: what calls them catches up at the next call (:meth:`_catch_up`)."""
         self._version += 1
         self._impls = None
         self._extras = {}
+        self._stale = True
         self.drop_front()  # it knows the implementations and the arguments they need
-        if added is not None:
-            self._needed = self._needed | set(added.argnames)
-            new = [name for name in added.argnames if name not in self._required]
-            if not new:
-                return
-            names = [*self._names, *new]
-        else:
-            needed: list[str] = []
-            for impl in self._hookimpls:
-                needed.extend(name for name in impl.argnames if name not in needed)
-            self._needed = frozenset(needed)
-            declared = self.spec.argnames if self.spec else ()
-            names = [*declared, *(name for name in needed if name not in declared)]
-        self._required = frozenset(names)
+
+    def _catch_up(self) -> None:
+        """Bring the arguments a call needs, and the engine, up to date with the implementations and the spec.
+
+        Deferred from each change to the next call: a manager registers its
+        plugins one after another (pytest registers about 40 per run, most
+        implementing several hooks), and a hook costs one update however many
+        changes came before its call, none if it is never called.
+        """
+        route = self._route
+        if route is None:  # a caller without an engine: only the arguments
+            self._update()
+            return
+        with route.lock:
+            if self._stale:
+                self._update()
+
+    def _update(self) -> None:
+        needed: list[str] = []
+        for impl in self._hookimpls:
+            needed.extend(name for name in impl.argnames if name not in needed)
+        declared = self.spec.argnames if self.spec else ()
+        names = [*declared, *(name for name in needed if name not in declared)]
+        self._needed, self._required = frozenset(needed), frozenset(names)
         engine = self._engine
-        if engine is not None and (respec or names != self._names):
-            engine.set_spec(engine_spec(self.name, names, firstresult=self._firstresult()))
-        self._names = names
+        if engine is not None:
+            spec = engine_spec(self.name, names, firstresult=self._firstresult())
+            if spec is not engine.spec:
+                engine.set_spec(spec)
+            engine.replace([impl.for_engine(self.name) for impl in self._hookimpls])
+        self._stale = False
 
     def get_hookimpls(self) -> list[HookImpl]:
         """The registered implementations, in pluggy's order (the last is called first)."""
@@ -334,17 +347,13 @@ class HookCaller:
             while i >= start and impls[i].tryfirst:  # after the last non-tryfirst implementation
                 i -= 1
             impls.insert(i + 1, hookimpl)
-        if self._engine is not None:
-            self._engine.add([hookimpl.for_engine(self.name)])
-        self._changed(hookimpl)
+        self._changed()
 
     def _remove_plugin(self, plugin: object) -> None:
         for index, impl in enumerate(self._hookimpls):
             if impl.plugin == plugin:
                 del self._hookimpls[index]
                 self._wrappers -= impl.hookwrapper or impl.wrapper
-                if self._engine is not None:
-                    self._engine.remove([impl.for_engine(self.name)])
                 self._changed()
                 return
         msg = f"plugin {plugin!r} not found"
@@ -372,6 +381,8 @@ class HookCaller:
         """Call the hook with keyword arguments; return the list of results (or the first, for firstresult hooks)."""
         if self._call_history is not None:
             raise AssertionError(_HISTORIC_CALL)
+        if self._stale:
+            self._catch_up()
         if not kwargs.keys() >= self._required:
             self._check(kwargs)
         route = self._route
@@ -453,6 +464,8 @@ class HookCaller:
             raise AssertionError(msg)
         kwargs = kwargs or {}
         self._call_history.append((kwargs, result_callback))
+        if self._stale:
+            self._catch_up()
         self._check(kwargs)
         results = self._hookexec(self.name, self._current(), kwargs, False)
         if result_callback is not None and isinstance(results, list):
@@ -461,6 +474,8 @@ class HookCaller:
 
     def call_extra(self, methods: Sequence[Callable[..., object]], kwargs: Mapping[str, object]) -> Any:
         """Call the hook with some additional, temporary implementations (run before the other plain ones)."""
+        if self._stale:
+            self._catch_up()
         try:
             impls = self._extras.get(key := tuple(methods))
         except TypeError:  # an unhashable callable: made for this call only
@@ -544,10 +559,7 @@ class SubsetHookCaller(HookCaller):
             self.spec = orig.spec
             self._call_history = orig._call_history  # noqa: SLF001 - a proxy of its own class
             self._seen = orig._version  # noqa: SLF001 - a proxy of its own class
-            if self._engine is not None:
-                self._engine.remove(self._engine.ordered)
-                self._engine.add([impl.for_engine(self.name) for impl in impls])
-            self._changed(respec=True)
+            self._changed()
 
     def __call__(self, **kwargs: object) -> Any:
         """Call the hook, leaving out the removed plugins' implementations."""
