@@ -162,6 +162,12 @@ def warm(relay: Any) -> None:
 
 def pluggy_call(kind: Kind, impls: list[Any], wrappers: list[Any], api: Any = pluggy) -> Callable[..., object]:
     """The hook on pluggy, or on another implementation of its API (``hookwise.compat.pluggy``)."""
+    caller: Callable[..., object] = pluggy_manager(kind, impls, wrappers, api).hook.h
+    return caller
+
+
+def pluggy_manager(kind: Kind, impls: list[Any], wrappers: list[Any], api: Any = pluggy) -> Any:
+    """A plugin manager of pluggy's API with hook ``h`` and these implementations and wrappers."""
     spec_marker = api.HookspecMarker("bench")
     impl_marker = api.HookimplMarker("bench")
 
@@ -175,8 +181,7 @@ def pluggy_call(kind: Kind, impls: list[Any], wrappers: list[Any], api: Any = pl
         manager.register(types.SimpleNamespace(h=impl_marker(impl)))
     for wrapper in wrappers:
         manager.register(types.SimpleNamespace(h=impl_marker(wrapper=True)(wrapper)))
-    caller: Callable[..., object] = manager.hook.h
-    return caller
+    return manager
 
 
 def blinker_call(impls: list[Any]) -> Callable[..., object]:
@@ -505,6 +510,54 @@ def first_call_times(counts: tuple[int, ...], *, rounds: int, number: int) -> li
     return rows
 
 
+SHAPES = ("plain", "monitored", "tracing", "call_extra")
+
+
+def shape_times(counts: tuple[int, ...], *, rounds: int, number: int) -> list[Row]:
+    """ns per call of pluggy's other call shapes, on pluggy and on hookwise.compat.pluggy, beside the plain call.
+
+    ``monitored``: one ``add_hookcall_monitoring`` whose ``before`` and
+    ``after`` do nothing; ``tracing``: ``enable_tracing()`` with no writer
+    (Kedro's case); ``call_extra``: one extra function, the same each call
+    (pytest's ``pytest_generate_tests``).
+    """
+
+    def extra(a: int, b: int) -> None:
+        return None
+
+    def nothing(*args: object) -> None:
+        return None
+
+    rows: list[Row] = []
+    for count in counts:
+        impls = make_impls(count, answer_at=None)
+        for system, api in (("pluggy", pluggy), ("compat", compat_pluggy)):
+            manager = pluggy_manager("collect", impls, [], api)
+            caller = manager.hook.h
+            samples: dict[str, list[float]] = {shape: [] for shape in SHAPES}
+            for _ in range(rounds):  # each shape in turn, so that the machine's noise falls on all of them
+                for shape in SHAPES:
+                    undo = None
+                    if shape == "monitored":
+                        undo = manager.add_hookcall_monitoring(nothing, nothing)
+                    elif shape == "tracing":
+                        undo = manager.enable_tracing()
+                    # as hosts call them: the caller with keywords, call_extra with a new list and a dict
+                    statement = "c.call_extra([x], {'a': 1, 'b': 2})" if shape == "call_extra" else "c(a=1, b=2)"
+                    timer = timeit.Timer(statement, globals={"c": caller, "x": extra})
+                    timer.timeit(100)  # compiled, and (compat) the caller's own __call__
+                    samples[shape].append(timer.timeit(number) / number * 1e9)
+                    if undo is not None:
+                        undo()
+            medians = {shape: statistics.median(values) for shape, values in samples.items()}
+            rows.append(
+                {"impls": count, "system": system}
+                | {f"{shape}_ns": ns for shape, ns in medians.items()}
+                | {f"{shape}_x": ns / medians["plain"] for shape, ns in medians.items() if shape != "plain"}
+            )
+    return rows
+
+
 def _interpreted(manager: HookManager[Any]) -> Callable[..., object]:
     """The hook as interpreted right after a change, kept from compiling (the tier after a registration)."""
     from hookwise._engine import SYNC
@@ -578,6 +631,15 @@ def main(argv: list[str] | None = None) -> int:
     plain = costs["off (no guardrail, no monitor)"]
     for name, ns in costs.items():
         print(f"  {name:<34} {ns:8.0f} ns  (+{ns - plain:.0f} ns, {ns / plain:.2f}x)")
+    print(
+        "\npluggy's other call shapes, ns per call (x the same system's plain call): a no-op hookcall monitor, "
+        "enable_tracing with no writer, call_extra with one function:"
+    )
+    for row in shape_times((1, 5, 10), rounds=rounds, number=2000 if args.quick else 20000):
+        print(
+            f"  {row['system']:<6} {row['impls']:>2} impls: plain {row['plain_ns']:.0f} ns, "
+            + ", ".join(f"{shape} {row[f'{shape}_ns']:.0f} ns ({row[f'{shape}_x']:.2f}x)" for shape in SHAPES[1:])
+        )
     print("\nAwaited collect call of async implementations vs `for f in fs: r = await f(a, b)`:")
     for row in awaited_times((1, 10, 100), rounds=rounds, calls=2000 if args.quick else 20000):
         print(

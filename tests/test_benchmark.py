@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -44,3 +45,24 @@ def test_events_benchmark_json_rows_have_the_documented_schema() -> None:
     }
     assert all(r["events_per_s"] > 0 and r["publish_p50_us"] <= r["publish_p99_us"] for r in rows)
     assert {r["workers"] for r in rows if r["system"] == "hookwise-sqlite"} == {1}
+
+
+def test_the_call_shapes_benchmark_measures_every_shape_on_both_sides() -> None:
+    """``benchmarks/run.py``'s pluggy call shapes: rows for pluggy and compat, each shape beside the plain call."""
+    spec = importlib.util.spec_from_file_location("benchmark_run", SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows = module.shape_times((1, 5), rounds=1, number=50)
+    assert [(row["system"], row["impls"]) for row in rows] == [
+        ("pluggy", 1),
+        ("compat", 1),
+        ("pluggy", 5),
+        ("compat", 5),
+    ]
+    for row in rows:
+        assert set(row) == {"impls", "system"} | {f"{shape}_ns" for shape in module.SHAPES} | {
+            f"{shape}_x" for shape in module.SHAPES[1:]
+        }
+        assert all(row[f"{shape}_ns"] > 0 for shape in module.SHAPES)
