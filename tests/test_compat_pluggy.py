@@ -718,6 +718,33 @@ def test_a_monitor_sees_every_call_of_a_hot_hook_as_it_changes(pluggy: Any) -> N
     assert inner == ["before", "after"]
 
 
+def test_a_cached_exception_raised_again_through_a_monitored_hook_gets_no_longer(pluggy: Any) -> None:
+    """pytest re-raises a cached setup error for each item, and compares the tracebacks of consecutive ones."""
+    _, hookimpl = markers(pluggy)
+    cached: list[tuple[BaseException, Any]] = []
+
+    class Setup:
+        @hookimpl
+        def collect(self, arg: int) -> None:
+            if not cached:
+                try:
+                    _ = arg / 0
+                except ZeroDivisionError as error:
+                    cached.append((error, error.__traceback__))
+            problem, traceback = cached[0]
+            raise problem.with_traceback(traceback)
+
+    pm = manager(pluggy, Setup())
+    pm.add_hookcall_monitoring(lambda *a: None, lambda *a: None)
+    lengths: list[int] = []
+    for _ in range(100):  # interpreted, then compiled
+        with pytest.raises(ZeroDivisionError) as caught:
+            pm.hook.collect(arg=1)
+        lengths.append(len(caught.traceback))
+    assert lengths[1] == lengths[2]
+    assert len(set(lengths[20:])) == 1
+
+
 def test_tracing_with_nothing_listening_keeps_the_indent(pluggy: Any) -> None:
     pm = manager(pluggy, impl(pluggy, "first", "A"))
     undo = pm.enable_tracing()

@@ -9,15 +9,13 @@ no hookcall monitoring, and through ``hook_execute`` (pluggy's
 
 from __future__ import annotations
 
-import inspect
 import itertools
-import types
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, ClassVar, Final, cast, final
 
 from hookwise import HookImpl as EngineImpl
-from hookwise._engine import POSITIONAL, POSITIONAL_ONLY, HookEngine, parameters
+from hookwise._engine import HookEngine
 from hookwise.compat.pluggy._callers import MISSING, check_arguments, engine_impl, engine_spec
 from hookwise.compat.pluggy._markers import (
     HookimplMarker,
@@ -25,8 +23,10 @@ from hookwise.compat.pluggy._markers import (
     HookspecMarker,
     HookspecOpts,
     normalize_hookimpl_opts,
+    varnames,
 )
-from hookwise.compat.pluggy._route import Impls, Route, monitored_front
+from hookwise.compat.pluggy._result import Result
+from hookwise.compat.pluggy._route import HookcallMonitor, Impls, Route
 
 __all__ = [  # pluggy._hooks's names, the markers included
     "HookCaller",
@@ -53,51 +53,6 @@ HookExec = Callable[[str, Sequence["HookImpl"], Mapping[str, object], bool], obj
 """pluggy's executor: ``(hook_name, hook_impls, kwargs, firstresult)``."""
 _HISTORIC_CALL: Final = "Cannot directly call a historic hook - use call_historic instead."
 _CallHistory = list[tuple[Mapping[str, object], Callable[[Any], None] | None]]
-
-
-def varnames(func: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The positional parameter names a hook function takes, and those with defaults (pluggy's rule).
-
-    For a class, its ``__init__``; for a callable object, its ``__call__``.
-    ``self`` of methods is left out; parameters with defaults are the second
-    tuple (they are never passed by a hook call). Read once per code object:
-    pytest asks again for the same functions with every plugin manager it makes.
-    """
-    if inspect.isclass(func):
-        func = getattr(func, "__init__", None)
-        if func is None:  # pragma: no cover - every class has __init__
-            return (), ()
-    elif not inspect.isroutine(func) and callable(func):
-        func = func.__call__
-    method = inspect.ismethod(func)
-    target: Any = func.__func__ if method else func  # type: ignore[attr-defined]
-    code = getattr(target, "__code__", None)
-    if type(target) is not types.FunctionType or code is None or hasattr(target, "__wrapped__"):
-        return _varnames(target, method)
-    key = (code, len(target.__defaults__ or ()), method)
-    found = _VARNAMES.get(key)
-    if found is None:
-        found = _varnames(target, method)
-        if len(_VARNAMES) < 8192:
-            _VARNAMES[key] = found
-    return found
-
-
-_VARNAMES: dict[tuple[object, int, bool], tuple[tuple[str, ...], tuple[str, ...]]] = {}
-
-
-def _varnames(target: Any, method: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    try:
-        found = parameters(cast("Callable[..., Any]", target))
-    except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
-        return (), ()
-    positional = [p for p in found if p.kind in (POSITIONAL_ONLY, POSITIONAL)]
-    required = tuple(p.name for p in positional if not p.has_default)
-    optional = tuple(p.name for p in positional if p.has_default)
-    qualname: str = getattr(target, "__qualname__", "")
-    if required and (method or ("." in qualname and required[0] == "self")):
-        required = required[1:]
-    return required, optional
 
 
 @final
@@ -184,6 +139,9 @@ _FRONT_AFTER: Final = 64
 """Calls of a compiled hook before its caller also becomes its ``HookCaller``'s ``__call__`` (a second compile:
 the hooks of short-lived managers, such as pytest's in-process runs make by the thousand, never pay for it)."""
 
+_DIRECT: Final = 1  # a caller's front is its hook's compiled caller
+_MONITORED: Final = 2  # a caller's front runs a hookcall monitor around its engine (HookCaller._monitored)
+
 _EXTRA_CACHE: Final = 16
 """How many sets of ``call_extra`` functions a hook caller keeps the callers of."""
 
@@ -237,7 +195,7 @@ class HookCaller:
         self._call_history: _CallHistory | None = None
         self._engine = engine
         self._route = route if engine is not None else None
-        self._front = False  # whether this caller's class calls the compiled caller directly
+        self._front = 0  # what this caller's class calls directly: nothing, _DIRECT or _MONITORED
         self._front_due = 0  # calls until a compiled caller becomes the front (0: none waits)
         if engine is not None and route is not None and self._fronts:
             engine.on_publish(self._published)
@@ -256,6 +214,8 @@ class HookCaller:
                 msg = "spec_opts are needed with specmodule_or_class"
                 raise AssertionError(msg)
             self.set_specification(specmodule_or_class, spec_opts)
+        if self._route is not None and self._route.monitor is not None:  # made while a monitor is on
+            self._make_monitored_front(self._route)
 
     def has_spec(self) -> bool:
         """Whether the hook has a specification."""
@@ -288,7 +248,8 @@ class HookCaller:
         self._impls = None
         self._extras = {}
         self._stale = True
-        self.drop_front()  # it knows the implementations and the arguments they need
+        if self._front == _DIRECT:
+            self.drop_front()  # it knows the implementations and the arguments they need
 
     def _catch_up(self) -> None:
         """Bring the arguments a call needs, and the engine, up to date with the implementations and the spec.
@@ -393,19 +354,31 @@ class HookCaller:
                     if not self._front_due:
                         self._make_front()
                 return self._engine.function(**kwargs)  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
-            if route.monitor is not None and not self._front and self._fronts:
-                self._make_monitored_front(route)
+            if route.monitor is not None and self._front != _MONITORED and self._fronts:
+                self._make_monitored_front(route)  # for the next calls
         return self._hookexec(self.name, self._current(), kwargs, self._firstresult())
 
-    # -- the front: a hot hook's compiled caller (or a monitor around it) as this caller's own __call__ ------------
+    # -- the front: this caller's own __call__, the compiled caller or a monitor around the engine ------------------
     _fronts: ClassVar[bool] = True  # subset callers keep __call__
 
-    def _published(self, function: Callable[..., Any]) -> None:  # noqa: ARG002 - the engine's publish callback
-        """The engine's caller changed (under the lock): the front goes; a compiled caller may become the next."""
-        self.drop_front()
+    def _published(self, function: Callable[..., Any] | None = None) -> None:  # noqa: ARG002 - a publish callback
+        """The engine's caller changed (under the lock): a compiled caller's front goes, and the next may come.
+
+        A monitored front stays: it calls whatever caller the engine has.
+        """
+        if self._front == _DIRECT:
+            self.drop_front()
         engine = self._engine
         waits = engine is not None and engine.compiled and self._call_history is None
         self._front_due = _FRONT_AFTER if waits else 0
+
+    def rerouted(self, route: Route) -> None:
+        """Hookcall monitoring came or went (under the lock): the front follows at once."""
+        self.drop_front()
+        if route.monitor is not None:
+            self._make_monitored_front(route)
+        else:
+            self._published()
 
     def _make_front(self) -> None:
         """Install the compiled caller, with a guard for incomplete calls, as ``__call__`` of this caller's class.
@@ -421,31 +394,67 @@ class HookCaller:
 
         def install(function: Callable[..., Any]) -> None:
             if route.direct and self._call_history is None:
-                self._install_front(function)
+                self._install_front(function, _DIRECT)
 
         engine.guarded(self._incomplete, install)
 
     def _make_monitored_front(self, route: Route) -> None:
-        """Install :func:`~hookwise.compat.pluggy._route.monitored_front` as ``__call__`` (see :meth:`_make_front`)."""
+        """Install :meth:`_monitored` as ``__call__`` (see :meth:`_make_front`)."""
         with route.lock:
-            monitor, engine = route.monitor, self._engine
-            if monitor is None or engine is None or self._front or self._call_history is not None:
-                return
-            front = monitored_front(monitor, self.name, self._current(), engine, self._required, self._incomplete)
-            self._install_front(front)
+            monitor = route.monitor
+            if monitor is not None and self._engine is not None and not self._front and self._fronts:
+                self._install_front(self._monitored(monitor, self._engine), _MONITORED)
 
-    def _install_front(self, function: Callable[..., Any]) -> None:
+    def _monitored(self, monitor: HookcallMonitor, engine: HookEngine) -> Callable[..., object]:
+        """``__call__`` while ``monitor`` (one of this layer's) wraps the manager's own executor.
+
+        What ``traced_hookexec`` does around the executor, with the executor's
+        work (the engine's current caller) done in place and the outcome built
+        in place. It stays while the monitor does: it follows changes itself
+        (catching up, reading the implementations at each call), so that every
+        call runs through the same frames, as pluggy's do (pytest compares
+        the tracebacks of consecutive calls). A call that leaves out a
+        required argument, or of a historic hook, goes to :meth:`_incomplete`.
+        """
+        before, after = monitor
+        name = self.name
+        new: Any = object.__new__  # a Result without __init__'s frame: its slots are set below
+
+        def call(**kwargs: object) -> object:
+            if self._stale:
+                self._catch_up()
+            if self._call_history is not None or not kwargs.keys() >= self._required:
+                return self._incomplete(kwargs)
+            impls = self._impls
+            if impls is None:
+                impls = self._current()
+            before(name, impls, kwargs)
+            outcome = new(Result)
+            try:
+                outcome._result = engine.function(**kwargs)  # noqa: SLF001 - Result's slots, as Result() sets them
+                outcome._exception = outcome._traceback = None  # noqa: SLF001
+            except BaseException as error:  # noqa: BLE001 - handed to ``after``, then raised again, as pluggy does
+                outcome._result = None  # noqa: SLF001
+                outcome._exception, outcome._traceback = error, error.__traceback__  # noqa: SLF001
+            after(outcome, name, impls, kwargs)
+            if outcome._exception is None:  # noqa: SLF001 - Result.get_result, in place
+                return outcome._result  # noqa: SLF001
+            raise outcome._exception.with_traceback(outcome._traceback)  # noqa: SLF001
+
+        return call
+
+    def _install_front(self, function: Callable[..., Any], kind: int) -> None:
         cls = type(self)
         if cls is HookCaller:
             cls = type("HookCaller", (HookCaller,), {"__slots__": (), "__module__": __name__, "__doc__": self.__doc__})
             object.__setattr__(self, "__class__", cls)  # this caller only
         cls.__call__ = staticmethod(function)  # type: ignore[method-assign]
-        self._front = True
+        self._front = kind
 
     def drop_front(self) -> None:
-        """Go back to the compat layer's own ``__call__`` (the implementations or the route changed)."""
+        """Go back to the compat layer's own ``__call__``."""
         if self._front:
-            self._front = False
+            self._front = 0
             del type(self).__call__
 
     def _incomplete(self, values: Mapping[str, object]) -> Any:

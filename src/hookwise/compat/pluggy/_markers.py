@@ -1,4 +1,5 @@
-"""pluggy's markers: ``HookspecMarker`` and ``HookimplMarker``, and the options they set.
+"""pluggy's markers: ``HookspecMarker`` and ``HookimplMarker``, the options they set, and what a marked
+function takes (``varnames``).
 
 ``pluggy._hooks`` holds them in pluggy; ``hookwise.compat.pluggy._hooks``
 imports them from here, so both paths name the same objects.
@@ -6,8 +7,12 @@ imports them from here, so both paths name the same objects.
 
 from __future__ import annotations
 
+import inspect
+import types
 from collections.abc import Callable, Mapping
-from typing import Final, TypedDict, TypeVar, final, overload
+from typing import Any, Final, TypedDict, TypeVar, cast, final, overload
+
+from hookwise._engine import POSITIONAL, POSITIONAL_ONLY, parameters
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -151,3 +156,48 @@ def normalize_hookimpl_opts(opts: HookimplOpts) -> None:
     opts.setdefault("hookwrapper", False)
     opts.setdefault("optionalhook", False)
     opts.setdefault("specname", None)
+
+
+def varnames(func: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The positional parameter names a hook function takes, and those with defaults (pluggy's rule).
+
+    For a class, its ``__init__``; for a callable object, its ``__call__``.
+    ``self`` of methods is left out; parameters with defaults are the second
+    tuple (they are never passed by a hook call). Read once per code object:
+    pytest asks again for the same functions with every plugin manager it makes.
+    """
+    if inspect.isclass(func):
+        func = getattr(func, "__init__", None)
+        if func is None:  # pragma: no cover - every class has __init__
+            return (), ()
+    elif not inspect.isroutine(func) and callable(func):
+        func = func.__call__
+    method = inspect.ismethod(func)
+    target: Any = func.__func__ if method else func  # type: ignore[attr-defined]
+    code = getattr(target, "__code__", None)
+    if type(target) is not types.FunctionType or code is None or hasattr(target, "__wrapped__"):
+        return _varnames(target, method)
+    key = (code, len(target.__defaults__ or ()), method)
+    found = _VARNAMES.get(key)
+    if found is None:
+        found = _varnames(target, method)
+        if len(_VARNAMES) < 8192:
+            _VARNAMES[key] = found
+    return found
+
+
+_VARNAMES: dict[tuple[object, int, bool], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _varnames(target: Any, method: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    try:
+        found = parameters(cast("Callable[..., Any]", target))
+    except (TypeError, ValueError):  # pragma: no cover - builtins without signatures
+        return (), ()
+    positional = [p for p in found if p.kind in (POSITIONAL_ONLY, POSITIONAL)]
+    required = tuple(p.name for p in positional if not p.has_default)
+    optional = tuple(p.name for p in positional if p.has_default)
+    qualname: str = getattr(target, "__qualname__", "")
+    if required and (method or ("." in qualname and required[0] == "self")):
+        required = required[1:]
+    return required, optional

@@ -5,9 +5,9 @@ the manager's executor, a call goes straight to its hook's engine (and a hot
 hook's compiled caller becomes the caller's own ``__call__``: the *front*).
 With hookcall monitoring on (``add_hookcall_monitoring``, ``enable_tracing``)
 pluggy runs every call through ``hook_execute``; when that is one of this
-layer's monitors around the manager's own executor, a caller's front is
-:func:`monitored_front`: the monitor's ``before`` and ``after`` around the
-engine's caller, with none of the executor chain's frames in between.
+layer's monitors around the manager's own executor, each caller's front runs
+the monitor's ``before`` and ``after`` around the engine's caller, with none
+of the executor chain's frames in between (``HookCaller._monitored``).
 ``call_extra``'s implementations (:class:`Impls`) keep their own caller.
 """
 
@@ -57,10 +57,10 @@ class Route:
         self.callers: list[HookCaller] = []  # those that may take a front
 
     def set_direct(self, direct: bool, monitor: HookcallMonitor | None = None) -> None:
-        """Hookcall monitoring came or went (under the manager's lock): every front goes."""
+        """Hookcall monitoring came or went (under the manager's lock): every caller's front follows."""
         self.direct, self.monitor = direct, monitor
         for caller in self.callers:
-            caller.drop_front()
+            caller.rerouted(self)
 
 
 class Impls(list["HookImpl"]):
@@ -132,39 +132,3 @@ def monitoring(monitor: HookcallMonitor, inner: Callable[..., object]) -> Callab
         return outcome.get_result()
 
     return traced_hookexec
-
-
-def monitored_front(
-    monitor: HookcallMonitor,
-    hook_name: str,
-    impls: Impls,
-    engine: HookEngine,
-    required: AbstractSet[str],
-    incomplete: Callable[[Mapping[str, object]], object],
-) -> Callable[..., object]:
-    """A hook caller's ``__call__`` while ``monitor`` wraps the manager's executor: :func:`monitoring`'s call
-    with the executor's work done in place (the engine's current caller), and the outcome built in place.
-
-    A call that leaves out a ``required`` argument goes to ``incomplete``
-    (pluggy's warning or error, then the executor chain).
-    """
-    before, after = monitor
-    new: Any = object.__new__  # a Result without __init__'s frame: its slots are set below
-
-    def call(**kwargs: object) -> object:
-        if not kwargs.keys() >= required:
-            return incomplete(kwargs)
-        before(hook_name, impls, kwargs)
-        outcome = new(Result)
-        try:
-            outcome._result = engine.function(**kwargs)  # noqa: SLF001 - Result's own slots, as Result() sets them
-            outcome._exception = outcome._traceback = None  # noqa: SLF001
-        except BaseException as error:  # noqa: BLE001 - handed to ``after``, then raised again, as pluggy does
-            outcome._result = None  # noqa: SLF001
-            outcome._exception, outcome._traceback = error, error.__traceback__  # noqa: SLF001
-        after(outcome, hook_name, impls, kwargs)
-        if outcome._exception is None:  # noqa: SLF001 - Result.get_result, in place
-            return outcome._result  # noqa: SLF001
-        raise outcome._exception.with_traceback(outcome._traceback)  # noqa: SLF001
-
-    return call
