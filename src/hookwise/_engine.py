@@ -76,6 +76,7 @@ SYNC: Final = Shape(is_async=False, provenance=False)
 ASYNC: Final = Shape(is_async=True, provenance=False)
 
 _NOTHING_COMPILED: Final[frozenset[Shape]] = frozenset()  # one for every engine (each frozenset() is new)
+_NONE: Final[dict[Any, Any]] = {}  # an engine's tiers and binders until it has one (never written: replaced)
 
 History = list[tuple[dict[str, Any], Any]]
 """A historic hook's past calls: the arguments of each, with what the face attached to it."""
@@ -203,9 +204,9 @@ class HookEngine:
         self._wrappers: list[HookImpl] | tuple[HookImpl, ...] = ()  # a list once it has any (most hooks never do)
         self._sort = False  # True once before/after constraints are involved: a full sort, not insertion
         self._version = 0
-        self._tiers: dict[Shape, Callable[..., Any]] = {}
+        self._tiers: dict[Shape, Callable[..., Any]] = _NONE
         self._compiled: frozenset[Shape] = _NOTHING_COMPILED
-        self._binders: dict[bool, Callable[..., Any]] = {}
+        self._binders: dict[bool, Callable[..., Any]] = _NONE
         self._instrumentation: tuple[int, Instrumentation | None] = (-1, None)
         self._history: History | None = [] if spec.historic else None
         self._stub = _Stub(self)
@@ -353,7 +354,7 @@ class HookEngine:
     def set_spec(self, spec: HookSpec[..., Any]) -> None:
         """Replace the spec (the implementations were validated against it by the face)."""
         self.spec = spec
-        self._binders = {}
+        self._binders = _NONE
         self._changed()
 
     def refresh(self) -> None:
@@ -364,7 +365,7 @@ class HookEngine:
         """Under the face's lock: the stand-ins become the callers (what ``_install`` does for both, inline: a
         registration changes every hook its plugin implements)."""
         self._version += 1
-        self._tiers = {}
+        self._tiers = _NONE
         self._compiled = _NOTHING_COMPILED
         if self._history is not None:
             return list(self._history)
@@ -511,7 +512,8 @@ class HookEngine:
         """The spec's compiled argument binder (with provenance or not), compiled on first need."""
         binder = self._binders.get(provenance)
         if binder is None:
-            binder = self._binders[provenance] = compile_binder(self.spec, self.dialect, provenance=provenance)
+            binder = compile_binder(self.spec, self.dialect, provenance=provenance)
+            self._binders = {**self._binders, provenance: binder}  # a new dict: the empty one is shared
         return binder
 
     def _install(self, shape: Shape, function: Callable[..., Any], version: int, *, compiled: bool = False) -> None:
@@ -520,7 +522,7 @@ class HookEngine:
             if version != self._version:
                 return
             if function is not self._stub and function is not self._astub:
-                self._tiers[shape] = function
+                self._tiers = {**self._tiers, shape: function}  # a new dict: the empty one is shared
             if compiled:
                 self._compiled |= {shape}
             historic = self._history is not None

@@ -15,7 +15,7 @@ its code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from hookwise import HookImpl as EngineImpl
@@ -189,7 +189,26 @@ def plain_impls(ordered: Sequence[HookImpl]) -> list[HookImpl]:
 
 def needed_by(hook_impls: Sequence[HookImpl]) -> frozenset[str]:
     """The arguments the plain implementations take: a call that leaves one out is pluggy's ``HookCallError``."""
-    return frozenset(name for impl in plain_impls(hook_impls) for name in impl.argnames)
+    return interned(name for impl in plain_impls(hook_impls) for name in impl.argnames)
+
+
+def interned(names: Iterable[str]) -> frozenset[str]:
+    """One frozenset per set of argument names, shared by every manager.
+
+    A hook caller keeps two (what its implementations take, what a call
+    must give); pytest makes a manager per in-process run, and equal sets
+    shared are objects the garbage collector neither collects nor scans.
+    """
+    made = frozenset(names)
+    found = _INTERNED.get(made)
+    if found is None:
+        if len(_INTERNED) < 8192:
+            _INTERNED[made] = made
+        return made
+    return found
+
+
+_INTERNED: dict[frozenset[str], frozenset[str]] = {}
 
 
 def multicaller(

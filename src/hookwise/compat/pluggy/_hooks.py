@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, cast, final
 
 from hookwise import HookImpl as EngineImpl
 from hookwise._engine import HookEngine
-from hookwise.compat.pluggy._callers import MISSING, check_arguments, engine_impl, engine_spec
+from hookwise.compat.pluggy._callers import MISSING, check_arguments, engine_impl, engine_spec, interned
 from hookwise.compat.pluggy._markers import (
     HookimplMarker,
     HookimplOpts,
@@ -273,7 +273,7 @@ class HookCaller:
             needed.extend(name for name in impl.argnames if name not in needed)
         declared = self.spec.argnames if self.spec else ()
         names = [*declared, *(name for name in needed if name not in declared)]
-        self._needed, self._required = frozenset(needed), frozenset(names)
+        self._needed, self._required = interned(needed), interned(names)
         engine = self._engine
         if engine is not None:
             spec = engine_spec(self.name, names, firstresult=self._firstresult())

@@ -13,12 +13,13 @@ of the executor chain's frames in between (``HookCaller._monitored``).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, final
 
 from hookwise._guardrails import hidden_from_pytest
-from hookwise.compat.pluggy._callers import check_arguments, keyword_caller, needed_by, plain_impls
+from hookwise.compat.pluggy._callers import check_arguments, interned, keyword_caller, needed_by, plain_impls
 from hookwise.compat.pluggy._result import Result
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class Impls(list["HookImpl"]):
     the hook caller requires.
     """
 
-    __slots__ = ("engine", "generation", "needed", "required", "run")
+    __slots__ = ("__weakref__", "engine", "generation", "needed", "required", "run")
 
     def __init__(self, impls: Sequence[HookImpl], engine: HookEngine | None) -> None:
         super().__init__(impls)
@@ -90,7 +91,7 @@ class Impls(list["HookImpl"]):
         ``hook_execute`` as one list; a call must give ``required`` and what they take."""
         made = cls(impls, None)
         made.needed = needed_by(impls)
-        made.required = required | made.needed
+        made.required = interned(required | made.needed)
         return made
 
     def prepare(
@@ -102,9 +103,12 @@ class Impls(list["HookImpl"]):
     ) -> Callable[..., Any]:
         """Make ``run`` for the monitors of ``generation``: interpreted, replaced by the compiled caller later."""
 
+        me = weakref.ref(self)  # no cycle: a replay's implementations go with their last call, without the GC
+
         def compiled(function: Callable[..., Any]) -> None:
-            if self.generation == generation:  # not made again for other monitors meanwhile
-                self.run = function
+            impls = me()
+            if impls is not None and impls.generation == generation:  # not made again for other monitors meanwhile
+                impls.run = function
 
         run = keyword_caller(hook_name, self, firstresult, instrumentation, compiled)
         self.run, self.generation = run, generation
