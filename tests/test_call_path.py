@@ -532,6 +532,25 @@ def test_hookwise_monitors_see_a_pluggy_hosts_hot_call_extra() -> None:
     assert len(recorder.calls) == 1
 
 
+def test_a_pluggy_hosts_hooks_get_an_engine_when_first_called() -> None:
+    """pytest makes a manager per in-process run with about 60 hooks, many never called: those cost no engine."""
+    pm, impl = pluggy_host()
+
+    class Configured:
+        @impl
+        def configured(self, value: int) -> None:
+            return None
+
+    pm.register(Configured())
+    assert pm._engines == []
+    assert pm.hook.label(item="x") == ["X"]
+    assert [engine.spec.name for engine in pm._engines] == ["label"]
+    recorder = TraceRecorder()
+    pm.add_monitor(recorder)  # a hookwise monitor reaches engines made later too
+    pm.hook.configured.call_historic(kwargs={"value": 1})
+    assert [call.hook for call in recorder.calls] == ["configured"]
+
+
 def test_a_budget_on_a_pluggy_host_names_the_slow_plugin() -> None:
     pm, _ = pluggy_host(budget=0.01)
     with pytest.warns(BudgetWarning, match=r"^plugin 'slow': .*Slow.label took \d+\.\d ms in hook 'label'"):

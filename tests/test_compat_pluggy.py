@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import types
 import warnings
@@ -586,6 +587,31 @@ def test_historic_calls_are_replayed_with_their_callback(pluggy: Any) -> None:
     assert results == ["early x", "late x"]
     with pytest.raises(AssertionError, match="^Cannot directly call a historic hook - use call_historic instead.$"):
         pm.hook.configure(config="y")
+
+
+def test_replays_and_call_extra_leave_no_cyclic_garbage(pluggy: Any) -> None:
+    """pytest registers plugins into historic hooks and calls call_extra by the thousand: refcounting frees it all."""
+    _, hookimpl = markers(pluggy)
+    pm = manager(pluggy, impl(pluggy, "collect", "registered"))
+    for number in range(3):
+        pm.hook.configure.call_historic(kwargs={"config": str(number)})
+    seen: list[str] = []
+
+    class Late:
+        @hookimpl
+        def configure(self, config: str) -> None:
+            seen.append(config)
+
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(20):
+            pm.register(Late())  # three replays each
+            pm.hook.collect.call_extra([lambda arg: arg], {"arg": 1})  # a new function each time: a new caller
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert seen == ["0", "1", "2"] * 20
 
 
 def test_call_extra_runs_temporary_implementations_first(pluggy: Any) -> None:

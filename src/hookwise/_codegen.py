@@ -427,7 +427,9 @@ def compile_generated(generated: Generated, hook: str) -> Callable[..., Any]:
                 _CODES.pop(next(iter(_CODES))).evict()
             _CODES[key] = compiled
     exec(compiled.code, generated.namespace)  # noqa: S102 - our own generated code
-    function: Callable[..., Any] = generated.namespace["_hw_call"]
+    # Out of its own globals: a caller without helper functions is then no reference cycle, and goes with its
+    # last reference, not at the next collection (pytest drops the callers of a manager per in-process run).
+    function: Callable[..., Any] = generated.namespace.pop("_hw_call")
     compiled.live.append(None)
     weakref.finalize(function, compiled.release)
     return function

@@ -1,10 +1,7 @@
 """pluggy's hook implementations and specs, and the hook callers behind ``pm.hook`` (markers: ``_markers.py``).
 
-A :class:`HookCaller` keeps its implementations in pluggy's order (the list
-``get_hookimpls()`` returns) and mirrors them into a hookwise engine, which
-calls them: a call goes straight to the engine's caller while the manager has
-no hookcall monitoring, and through ``hook_execute`` (pluggy's
-``PluginManager._hookexec``) otherwise.
+A :class:`HookCaller` keeps its implementations in pluggy's order (``get_hookimpls()``) and mirrors them into a
+hookwise engine, made at its first call, which calls them (how a call gets there: ``_route.py``).
 """
 
 from __future__ import annotations
@@ -193,20 +190,21 @@ class HookCaller:
         # pluggy's order, called in reverse: trylast, normal, tryfirst plain implementations, then wrappers alike.
         self._hookimpls: list[HookImpl] = []
         self._call_history: _CallHistory | None = None
-        self._engine = engine
-        self._route = route if engine is not None else None
+        self._engine = engine  # or made at the first call (a manager's hooks that are never called have none)
+        self._route = route if engine is not None or (route is not None and route.make_engine is not None) else None
         self._front = 0  # what this caller's class calls directly: nothing, _DIRECT or _MONITORED
         self._front_due = 0  # calls until a compiled caller becomes the front (0: none waits)
-        if engine is not None and route is not None and self._fronts:
-            engine.on_publish(self._published)
-            route.callers.append(self)
+        if self._route is not None and self._fronts:
+            self._route.callers.append(self)
+            if engine is not None:
+                engine.on_publish(self._published)
         self._impls: Impls | None = None
         self._extras: dict[tuple[Callable[..., object], ...], Impls] = {}  # call_extra's, by extra functions
         self._needed: AbstractSet[str] = frozenset()  # what the implementations take
         self._required: AbstractSet[str] = frozenset()  # that, and what the spec declares
         self._names: list[str] = []  # the engine spec's parameters: the spec's, then the implementations'
         self._version = 0  # counts changes of implementations and spec
-        self._stale = False  # changed since the engine and the arguments were brought up to date
+        self._stale = True  # changed since the engine and the arguments were brought up to date (or never were)
         self._wrappers = 0  # how many of the implementations are wrappers (they come last)
         self.spec: HookSpec | None = None
         if specmodule_or_class is not None:
@@ -254,10 +252,8 @@ class HookCaller:
     def _catch_up(self) -> None:
         """Bring the arguments a call needs, and the engine, up to date with the implementations and the spec.
 
-        Deferred from each change to the next call: a manager registers its
-        plugins one after another (pytest registers about 40 per run, most
-        implementing several hooks), and a hook costs one update however many
-        changes came before its call, none if it is never called.
+        Deferred from each change to the next call: a manager registers its plugins one after another (pytest, about
+        40 per run), and a hook costs one update however many changes came before its call, none if never called.
         """
         route = self._route
         if route is None:  # a caller without an engine: only the arguments
@@ -274,13 +270,22 @@ class HookCaller:
         declared = self.spec.argnames if self.spec else ()
         names = [*declared, *(name for name in needed if name not in declared)]
         self._needed, self._required = interned(needed), interned(names)
-        engine = self._engine
+        engine = self._engine_now()
         if engine is not None:
             spec = engine_spec(self.name, names, firstresult=self._firstresult())
             if spec is not engine.spec:
                 engine.set_spec(spec)
             engine.replace([impl.for_engine(self.name) for impl in self._hookimpls])
         self._stale = False
+
+    def _engine_now(self) -> HookEngine | None:
+        """The engine; made now if the manager makes them on demand and this caller has none yet."""
+        engine, route = self._engine, self._route
+        if engine is None and route is not None and route.make_engine is not None:
+            engine = self._engine = route.make_engine(self.name)
+            if self._fronts:
+                engine.on_publish(self._published)
+        return engine
 
     def get_hookimpls(self) -> list[HookImpl]:
         """The registered implementations, in pluggy's order (the last is called first)."""
@@ -383,10 +388,8 @@ class HookCaller:
     def _make_front(self) -> None:
         """Install the compiled caller, with a guard for incomplete calls, as ``__call__`` of this caller's class.
 
-        ``pm.hook.name(**kwargs)`` then runs the implementations with no
-        Python frame of the compat layer in between: a per-caller subclass
-        holds it as a static method. It is dropped again on any change, and
-        when hookcall monitoring comes or goes.
+        ``pm.hook.name(**kwargs)`` then runs the implementations with no frame of the compat layer in between (a
+        per-caller subclass holds it as a static method); dropped on any change, and when monitoring comes or goes.
         """
         engine, route = self._engine, self._route
         if engine is None or route is None:  # pragma: no cover - only callers with an engine get here
@@ -402,19 +405,15 @@ class HookCaller:
         """Install :meth:`_monitored` as ``__call__`` (see :meth:`_make_front`)."""
         with route.lock:
             monitor = route.monitor
-            if monitor is not None and self._engine is not None and not self._front and self._fronts:
-                self._install_front(self._monitored(monitor, self._engine), _MONITORED)
+            if monitor is not None and self._route is not None and not self._front and self._fronts:
+                self._install_front(self._monitored(monitor), _MONITORED)
 
-    def _monitored(self, monitor: HookcallMonitor, engine: HookEngine) -> Callable[..., object]:
-        """``__call__`` while ``monitor`` (one of this layer's) wraps the manager's own executor.
+    def _monitored(self, monitor: HookcallMonitor) -> Callable[..., object]:
+        """``__call__`` while ``monitor`` (one of this layer's) wraps the manager's own executor: ``traced_hookexec``
+        with the executor's work (the engine's caller) and the outcome done in place.
 
-        What ``traced_hookexec`` does around the executor, with the executor's
-        work (the engine's current caller) done in place and the outcome built
-        in place. It stays while the monitor does: it follows changes itself
-        (catching up, reading the implementations at each call), so that every
-        call runs through the same frames, as pluggy's do (pytest compares
-        the tracebacks of consecutive calls). A call that leaves out a
-        required argument, or of a historic hook, goes to :meth:`_incomplete`.
+        It stays while the monitor does and follows changes itself, so every call runs through the same frames, as
+        pluggy's do (pytest compares the tracebacks of consecutive calls). Incomplete calls go to :meth:`_incomplete`.
         """
         before, after = monitor
         name = self.name
@@ -431,7 +430,7 @@ class HookCaller:
             before(name, impls, kwargs)
             outcome = new(Result)
             try:
-                outcome._result = engine.function(**kwargs)  # noqa: SLF001 - Result's slots, as Result() sets them
+                outcome._result = self._engine.function(**kwargs)  # type: ignore[union-attr]  # noqa: SLF001  # pyright: ignore[reportOptionalMemberAccess] - made by the catch-up
                 outcome._exception = outcome._traceback = None  # noqa: SLF001
             except BaseException as error:  # noqa: BLE001 - handed to ``after``, then raised again, as pluggy does
                 outcome._result = None  # noqa: SLF001
@@ -546,7 +545,7 @@ class SubsetHookCaller(HookCaller):
     _fronts: ClassVar[bool] = False  # a proxy checks its original's version on every call
 
     def __init__(self, orig: HookCaller, remove_plugins: AbstractSet[object]) -> None:
-        engine = orig._engine  # noqa: SLF001 - a proxy of its own class
+        engine = orig._engine_now()  # noqa: SLF001 - a proxy of its own class
         super().__init__(
             orig.name,
             orig._hookexec,  # noqa: SLF001 - a proxy of its own class

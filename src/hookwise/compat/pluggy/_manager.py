@@ -91,7 +91,7 @@ class PluginManager:
         self.hook: Final = HookRelay()
         self.trace: Final[TagTracerSub] = TagTracer().get("pluginmanage")
         self._lock = RLock()
-        self._route = Route(self._lock)
+        self._route = Route(self._lock, self._make_engine)
         self._monitors: dict[
             HookExec, tuple[HookcallMonitor, HookExec]
         ] = {}  # add_hookcall_monitoring's: what each wraps
@@ -139,6 +139,10 @@ class PluginManager:
     def _new_hook(
         self, name: str, specmodule_or_class: Namespace | None = None, spec_opts: HookspecOpts | None = None
     ) -> HookCaller:
+        return HookCaller(name, self._hookexec, specmodule_or_class, spec_opts, route=self._route)
+
+    def _make_engine(self, name: str) -> HookEngine:
+        """A hook's engine, made at its first call (under the lock): hooks never called cost no engine."""
         engine = HookEngine(
             engine_spec(name, [], firstresult=False),
             order="lifo",
@@ -147,7 +151,7 @@ class PluginManager:
             dialect=PLUGGY,
         )
         self._engines.append(engine)
-        return HookCaller(name, self._hookexec, specmodule_or_class, spec_opts, engine=engine, route=self._route)
+        return engine
 
     # -- hookwise's monitors and guardrails, on pluggy hooks ----------------------------------
     def add_monitor(self, monitor: Monitor, *, hooks: Iterable[str] | None = None) -> Callable[[], None]:

@@ -48,10 +48,11 @@ class Route:
     made again).
     """
 
-    __slots__ = ("callers", "direct", "generation", "lock", "monitor")
+    __slots__ = ("callers", "direct", "generation", "lock", "make_engine", "monitor")
 
-    def __init__(self, lock: RLock) -> None:
+    def __init__(self, lock: RLock, make_engine: Callable[[str], HookEngine] | None = None) -> None:
         self.lock = lock  # the manager's
+        self.make_engine = make_engine  # a hook's engine, made (under the lock) when it is first called
         self.direct: bool = True
         self.monitor: HookcallMonitor | None = None
         self.generation = 0
