@@ -343,7 +343,13 @@ class HookEngine:
         """Make ``impls`` the implementations, as removing every one and adding these would (for a face that
         keeps its own list and hands it over whole); returns the historic calls to replay."""
         self._plain, self._wrappers, self._sort = [], (), False
-        return self.add(impls)
+        if any(impl.before or impl.after for impl in impls):
+            return self.add(impls)  # their constraints sort them
+        self._check_replayable(impls)
+        key = _key(self.order)  # one sort, as inserting them one by one would order them
+        self._plain = sorted((impl for impl in impls if not impl.wrapper), key=key)
+        self._wrappers = sorted((impl for impl in impls if impl.wrapper), key=key) or ()
+        return self._changed()
 
     def derive(self) -> HookEngine:
         """A new engine with this one's spec, order, lock, instrumentation and dialect, and no implementations."""

@@ -17,6 +17,7 @@ from hookwise.compat.pluggy._callers import MISSING, check_arguments, engine_imp
 from hookwise.compat.pluggy._markers import (
     HookimplMarker,
     HookimplOpts,
+    HookSpec,
     HookspecMarker,
     HookspecOpts,
     normalize_hookimpl_opts,
@@ -104,24 +105,6 @@ _registrations = itertools.count(1)  # across managers
 
 
 @final
-class HookSpec:
-    """A hook specification: where it was declared and its options."""
-
-    __slots__ = ("argnames", "function", "kwargnames", "name", "namespace", "opts", "warn_on_impl", "warn_on_impl_args")
-
-    def __init__(self, namespace: Namespace, name: str, opts: HookspecOpts) -> None:
-        self.namespace: Namespace = namespace
-        self.function: Callable[..., object] = getattr(namespace, name)
-        self.name: str = name
-        self.argnames: tuple[str, ...]
-        self.kwargnames: tuple[str, ...]
-        self.argnames, self.kwargnames = varnames(self.function)
-        self.opts: HookspecOpts = opts
-        self.warn_on_impl: Warning | None = opts.get("warn_on_impl")
-        self.warn_on_impl_args: Mapping[str, Warning] | None = opts.get("warn_on_impl_args")
-
-
-@final
 class HookRelay:
     """The object behind ``pm.hook``: one :class:`HookCaller` attribute per hook."""
 
@@ -156,6 +139,7 @@ class HookCaller:
     """
 
     __slots__ = (
+        "_added",
         "_call_history",
         "_engine",
         "_extras",
@@ -203,6 +187,7 @@ class HookCaller:
         self._needed: AbstractSet[str] = frozenset()  # what the implementations take
         self._required: AbstractSet[str] = frozenset()  # that, and what the spec declares
         self._names: list[str] = []  # the engine spec's parameters: the spec's, then the implementations'
+        self._added: list[HookImpl] | None = None  # added since the engine was up to date (None: rebuild it)
         self._version = 0  # counts changes of implementations and spec
         self._stale = True  # changed since the engine and the arguments were brought up to date (or never were)
         self._wrappers = 0  # how many of the implementations are wrappers (they come last)
@@ -240,12 +225,19 @@ class HookCaller:
     def _firstresult(self) -> bool:
         return bool(self.spec and self.spec.opts.get("firstresult"))
 
-    def _changed(self) -> None:
-        """The implementations or the spec changed: what calls them catches up at the next call (:meth:`_catch_up`)."""
+    def _changed(self, added: HookImpl | None = None) -> None:
+        """The implementations or the spec changed: what calls them catches up at the next call (:meth:`_catch_up`).
+
+        ``added``: the change only added this implementation (the engine then gets just the new ones).
+        """
         self._version += 1
         self._impls = None
         self._extras = {}
         self._stale = True
+        if added is None:
+            self._added = None
+        elif self._added is not None:
+            self._added.append(added)
         if self._front == _DIRECT:
             self.drop_front()  # it knows the implementations and the arguments they need
 
@@ -264,19 +256,26 @@ class HookCaller:
                 self._update()
 
     def _update(self) -> None:
-        needed: list[str] = []
-        for impl in self._hookimpls:
-            needed.extend(name for name in impl.argnames if name not in needed)
-        declared = self.spec.argnames if self.spec else ()
-        names = [*declared, *(name for name in needed if name not in declared)]
-        self._needed, self._required = interned(needed), interned(names)
-        engine = self._engine_now()
+        added, engine = self._added, self._engine_now()
+        if added is None:  # a new engine, a removal or a new spec: everything again
+            names, fresh = [*self.spec.argnames] if self.spec else [], self._hookimpls
+        else:  # additions only (a host registering while it calls): only theirs
+            names, fresh = self._names.copy(), added
+        for impl in fresh:
+            names.extend(name for name in impl.argnames if name not in names)
+        known = () if added is None else self._needed
+        self._needed = interned({*known, *(name for impl in fresh for name in impl.argnames)})
+        self._required, self._names = interned(names), names
         if engine is not None:
             spec = engine_spec(self.name, names, firstresult=self._firstresult())
             if spec is not engine.spec:
                 engine.set_spec(spec)
-            engine.replace([impl.for_engine(self.name) for impl in self._hookimpls])
-        self._stale = False
+            converted = [impl.for_engine(self.name) for impl in fresh]
+            if added is None:
+                engine.replace(converted)
+            else:
+                engine.add(converted)
+        self._added, self._stale = [], False
 
     def _engine_now(self) -> HookEngine | None:
         """The engine; made now if the manager makes them on demand and this caller has none yet."""
@@ -313,7 +312,7 @@ class HookCaller:
             while i >= start and impls[i].tryfirst:  # after the last non-tryfirst implementation
                 i -= 1
             impls.insert(i + 1, hookimpl)
-        self._changed()
+        self._changed(hookimpl)
 
     def _remove_plugin(self, plugin: object) -> None:
         for index, impl in enumerate(self._hookimpls):

@@ -1,5 +1,5 @@
-"""pluggy's markers: ``HookspecMarker`` and ``HookimplMarker``, the options they set, and what a marked
-function takes (``varnames``).
+"""pluggy's markers: ``HookspecMarker`` and ``HookimplMarker``, the options they set, what a marked function
+takes (``varnames``), and a marked spec (``HookSpec``).
 
 ``pluggy._hooks`` holds them in pluggy; ``hookwise.compat.pluggy._hooks``
 imports them from here, so both paths name the same objects.
@@ -201,3 +201,21 @@ def _varnames(target: Any, method: bool) -> tuple[tuple[str, ...], tuple[str, ..
     if required and (method or ("." in qualname and required[0] == "self")):
         required = required[1:]
     return required, optional
+
+
+@final
+class HookSpec:
+    """A hook specification: where it was declared and its options."""
+
+    __slots__ = ("argnames", "function", "kwargnames", "name", "namespace", "opts", "warn_on_impl", "warn_on_impl_args")
+
+    def __init__(self, namespace: Any, name: str, opts: HookspecOpts) -> None:
+        self.namespace: Any = namespace
+        self.function: Callable[..., object] = getattr(namespace, name)
+        self.name: str = name
+        self.argnames: tuple[str, ...]
+        self.kwargnames: tuple[str, ...]
+        self.argnames, self.kwargnames = varnames(self.function)
+        self.opts: HookspecOpts = opts
+        self.warn_on_impl: Warning | None = opts.get("warn_on_impl")
+        self.warn_on_impl_args: Mapping[str, Warning] | None = opts.get("warn_on_impl_args")
