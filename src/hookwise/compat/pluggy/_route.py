@@ -51,11 +51,13 @@ class Route:
     __slots__ = ("callers", "direct", "generation", "lock", "make_engine", "monitor")
 
     def __init__(self, lock: RLock, make_engine: Callable[[str], HookEngine] | None = None) -> None:
-        self.lock = lock  # the manager's
-        self.make_engine = make_engine  # a hook's engine, made (under the lock) when it is first called
+        self.lock: RLock = lock  # the manager's
+        self.make_engine: Callable[[str], HookEngine] | None = (
+            make_engine  # a hook's engine, made (under the lock) when it is first called
+        )
         self.direct: bool = True
         self.monitor: HookcallMonitor | None = None
-        self.generation = 0
+        self.generation: int = 0
         self.callers: list[HookCaller] = []  # those that may take a front
 
     def set_direct(self, direct: bool, monitor: HookcallMonitor | None = None) -> None:
@@ -80,8 +82,8 @@ class Impls(list["HookImpl"]):
 
     def __init__(self, impls: Sequence[HookImpl], engine: HookEngine | None) -> None:
         super().__init__(impls)
-        self.engine = engine
-        self.generation = -1
+        self.engine: HookEngine | None = engine
+        self.generation: int = -1
         self.run: Callable[..., Any] | None = None
         self.needed: AbstractSet[str] = frozenset()
         self.required: AbstractSet[str] = frozenset()
