@@ -5,8 +5,9 @@ list of implementations in reverse order, wrappers around the rest. Here the
 same list becomes an engine plan, in the same order, and runs on the engine's
 call path, so pluggy hosts get hookwise's instrumentation, clean tracebacks
 and speed. A hook caller's own implementations take the compiled path
-(``_hooks.HookCaller``); an arbitrary list (``call_extra``, a subset, a
-historic replay) is interpreted once.
+(``_hooks.HookCaller``); other lists (``call_extra``'s, a historic replay's)
+keep a caller of their own (``_route.Impls``), and a list of the host's making
+is called once.
 
 pluggy's dialect: calls may pass more arguments than implementations take;
 exceptions get no notes; a misbehaving wrapper is a ``RuntimeError`` naming
@@ -16,6 +17,7 @@ its code.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from hookwise import HookImpl as EngineImpl
@@ -192,6 +194,13 @@ def needed_by(hook_impls: Sequence[HookImpl]) -> frozenset[str]:
     return interned(name for impl in plain_impls(hook_impls) for name in impl.argnames)
 
 
+def check_plain(kwargs: Mapping[str, object], needed: AbstractSet[str], hook_impls: Sequence[HookImpl]) -> None:
+    """pluggy's error for an argument a plain implementation of ``hook_impls`` (pluggy's order) takes and
+    ``kwargs`` leaves out; ``needed`` is :func:`needed_by` of them."""
+    if not kwargs.keys() >= needed:
+        check_arguments(kwargs, plain_impls(list(reversed(hook_impls))))
+
+
 def interned(names: Iterable[str]) -> frozenset[str]:
     """One frozenset per set of argument names, shared by every manager.
 
@@ -211,27 +220,6 @@ def interned(names: Iterable[str]) -> frozenset[str]:
 _INTERNED: dict[frozenset[str], frozenset[str]] = {}
 
 
-def multicaller(
-    hook_name: str,
-    hook_impls: Sequence[HookImpl],
-    firstresult: bool,
-    instrumentation: Callable[[HookSpec[..., Any]], Instrumentation | None] | None = None,
-) -> Callable[[Mapping[str, object]], object | list[object]]:
-    """A function that calls ``hook_impls`` as pluggy does, with a mapping of arguments it checks first.
-
-    Raises (when called):
-        HookCallError: a plain implementation takes an argument the call does not give.
-    """
-    run, needed = keyword_caller(hook_name, hook_impls, firstresult, instrumentation), needed_by(hook_impls)
-
-    def call(caller_kwargs: Mapping[str, object]) -> object | list[object]:
-        if not caller_kwargs.keys() >= needed:
-            check_arguments(caller_kwargs, plain_impls(list(reversed(hook_impls))))
-        return run(**caller_kwargs)  # type: ignore[no-any-return]
-
-    return call
-
-
 def multicall(
     hook_name: str,
     hook_impls: Sequence[HookImpl],
@@ -244,7 +232,8 @@ def multicall(
     Raises:
         HookCallError: an implementation takes an argument the call does not give.
     """
-    return multicaller(hook_name, hook_impls, firstresult, instrumentation)(caller_kwargs)
+    check_plain(caller_kwargs, needed_by(hook_impls), hook_impls)
+    return keyword_caller(hook_name, hook_impls, firstresult, instrumentation)(**caller_kwargs)  # type: ignore[no-any-return]
 
 
 _multicall = multicall  # pluggy's name

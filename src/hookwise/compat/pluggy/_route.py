@@ -19,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, final
 
 from hookwise._guardrails import hidden_from_pytest
-from hookwise.compat.pluggy._callers import check_arguments, interned, keyword_caller, needed_by, plain_impls
+from hookwise.compat.pluggy._callers import check_plain, interned, keyword_caller, needed_by
 from hookwise.compat.pluggy._result import Result
 
 if TYPE_CHECKING:
@@ -119,8 +119,7 @@ class Impls(list["HookImpl"]):
 
     def check(self, kwargs: Mapping[str, object]) -> None:
         """pluggy's error for an argument a plain implementation takes and the call leaves out."""
-        if not kwargs.keys() >= self.needed:
-            check_arguments(kwargs, plain_impls(list(reversed(self))))
+        check_plain(kwargs, self.needed, self)
 
 
 def monitoring(monitor: HookcallMonitor, inner: Callable[..., object]) -> Callable[..., object]:
