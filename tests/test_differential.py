@@ -263,6 +263,19 @@ def _error(error: BaseException) -> Any:
     )
 
 
+class _Binds:
+    """The engine as an interpreted Entry sees it, with the binder only (the entry never compiles)."""
+
+    def __init__(self, binder: Callable[..., Any]) -> None:
+        self._binder = binder
+
+    def binder(self, provenance: bool) -> Callable[..., Any]:
+        return self._binder
+
+    def compile_entry(self, entry: Any) -> Callable[..., Any]:
+        raise AssertionError(entry)
+
+
 def call(drawn: dict[str, Any], *, compiled: bool) -> dict[str, Any]:
     events: list[tuple[Any, ...]] = []
     plan, _ = build(drawn, events)
@@ -270,7 +283,7 @@ def call(drawn: dict[str, Any], *, compiled: bool) -> dict[str, Any]:
         function = compile_plan(plan)
     else:
         binder = compile_binder(plan.spec, plan.dialect, provenance=plan.provenance)
-        function = (AsyncEntry if plan.is_async else Entry)(plan, lambda provenance: binder)
+        function = (AsyncEntry if plan.is_async else Entry)(plan, _Binds(binder))
     provenance: list[Any] = []
     extra = {"_hw_prov": provenance} if plan.provenance else {}
     outcome: dict[str, Any] = {}

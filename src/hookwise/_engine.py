@@ -505,13 +505,12 @@ class HookEngine:
 
     def _interpreted(self, plan: CallPlan, shape: Shape, version: int) -> Callable[..., Any]:
         kind = AsyncEntry if shape.is_async else Entry
-        return kind(plan, self.binder, on_count=self._compile_entry, after=COMPILE_AFTER, key=(shape, version))
+        return kind(plan, self, after=COMPILE_AFTER, shape=shape, version=version)
 
-    def _compile_entry(self, entry: Entry | AsyncEntry) -> Callable[..., Any]:
+    def compile_entry(self, entry: Entry | AsyncEntry) -> Callable[..., Any]:
         """An interpreted caller was called :data:`COMPILE_AFTER` times: compile its plan and install it."""
-        shape, version = cast("tuple[Shape, int]", entry.key)  # as _interpreted made it
         compiled = compile_plan(entry.plan)
-        self._install(shape, compiled, version, compiled=True)
+        self._install(cast("Shape", entry.shape), compiled, entry.version, compiled=True)  # as _interpreted made it
         return compiled
 
     def binder(self, provenance: bool) -> Callable[..., Any]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from typing import Any, Final, final
+from typing import Any, Final, Protocol, final
 
 from hookwise._guardrails import hidden_from_pytest
 from hookwise._impl import HookImpl
@@ -307,55 +307,61 @@ async def ainterpret(plan: CallPlan, outcomes: Outcomes, args: dict[str, Any], p
     return value
 
 
+class EntryOwner(Protocol):
+    """What an :class:`Entry` asks of the engine that made it."""
+
+    def binder(self, provenance: bool) -> Callable[..., tuple[dict[str, Any], Provenance]]:
+        """The spec's compiled argument binder."""
+        ...
+
+    def compile_entry(self, entry: Any) -> Callable[..., Any]:
+        """``entry`` was called often enough: its compiled caller."""
+        ...
+
+
 class _Entry:
     """What :class:`Entry` and :class:`AsyncEntry` share: counting calls, binding arguments.
 
-    An object rather than closures: a hook's first calls go through it, and a
-    host with hundreds of hooks (pytest makes a manager per in-process run)
-    would otherwise hold a dozen cells and functions per hook called.
+    An object rather than closures, holding its engine rather than bound methods of it: a hook's first calls go
+    through it, and a host with hundreds of hooks (pytest makes a manager per in-process run) would otherwise hold
+    a dozen cells, functions and methods per hook called, for the garbage collector to walk.
     """
 
-    __slots__ = ("acall", "binder", "compiled", "key", "left", "names", "on_count", "outcomes", "plan")
+    __slots__ = ("acall", "compiled", "left", "names", "outcomes", "owner", "plan", "shape", "version")
 
     def __init__(
-        self,
-        plan: CallPlan,
-        binder: Callable[[bool], Callable[..., tuple[dict[str, Any], Provenance]]],
-        *,
-        on_count: Callable[[Any], Callable[..., Any]] | None = None,
-        after: int = 0,
-        key: object = None,
+        self, plan: CallPlan, owner: EntryOwner, *, after: int = 0, shape: object = None, version: int = 0
     ) -> None:
         self.plan = plan
         self.outcomes = Outcomes(plan)
-        self.binder = binder
-        self.names: frozenset[str] | None = None if plan.provenance else frozenset(plan.spec.param_names)
-        self.on_count = on_count
+        self.owner = owner
+        self.names: frozenset[str] | None = None if plan.provenance else plan.spec.param_set
         self.left = after
-        self.key = key
+        self.shape = shape  # what the caller is for, as the engine knows it
+        self.version = version
         self.compiled: Callable[..., Any] | None = None
         self.acall: Callable[..., Any] | None = None  # set by the engine on the sync caller it publishes
 
     def _count(self) -> Callable[..., Any] | None:
         self.left -= 1
-        if self.left == 0 and self.on_count is not None:
-            self.compiled = self.on_count(self)
+        if self.left == 0:
+            self.compiled = self.owner.compile_entry(self)
         return self.compiled
 
     def _bound(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[dict[str, Any], Provenance]:
         if not args and kwargs.keys() == self.names:
             return kwargs, None
-        return self.binder(self.plan.provenance)(*args, **kwargs)
+        return self.owner.binder(self.plan.provenance)(*args, **kwargs)
 
 
 @final
 class Entry(_Entry):
     """A caller that interprets ``plan``: it binds the arguments as the spec declares them, then runs.
 
-    ``binder(provenance)`` gives the spec's compiled argument binder (so errors
+    ``owner.binder(provenance)`` gives the spec's compiled argument binder (so errors
     read as the generated caller's do); calls that pass exactly the spec's
-    parameters by keyword skip it. After ``after`` calls, ``on_count(entry)``
-    returns the compiled caller (its ``key`` says to the engine what it is
+    parameters by keyword skip it. After ``after`` calls, ``owner.compile_entry(entry)``
+    returns the compiled caller (``shape`` and ``version`` say to the engine what it is
     for), to which this entry then hands its calls (for code that kept a
     reference to it).
     """

@@ -144,6 +144,7 @@ class HookSpec(Generic[P, Out]):
     """
 
     __slots__ = (
+        "_param_set",
         "attribute",
         "budget",
         "concurrent",
@@ -188,6 +189,7 @@ class HookSpec(Generic[P, Out]):
         self.doc: str | None = doc
         self.function: Callable[..., Any] | None = function
         self.attribute: str = name
+        self._param_set: frozenset[str] | None = None
         self._check()
 
     @classmethod
@@ -333,6 +335,14 @@ class HookSpec(Generic[P, Out]):
     def param_names(self) -> tuple[str, ...]:
         """The names of the parameters, in order."""
         return tuple(p.name for p in self.params)
+
+    @property
+    def param_set(self) -> frozenset[str]:
+        """The names of the parameters, as a set (made once: every caller of the spec shares it)."""
+        names = self._param_set
+        if names is None:
+            names = self._param_set = frozenset(p.name for p in self.params)
+        return names
 
     def signature_text(self) -> str:
         """The spec as text: ``todos.before_complete_task(task_id, owner_id, actor_id)``."""
