@@ -201,6 +201,10 @@ def check_plain(kwargs: Mapping[str, object], needed: AbstractSet[str], hook_imp
         check_arguments(kwargs, plain_impls(list(reversed(hook_impls))))
 
 
+NO_NAMES: Final[frozenset[str]] = frozenset()
+"""The empty set of argument names, shared (each ``frozenset()`` is a new object)."""
+
+
 def interned(names: Iterable[str]) -> frozenset[str]:
     """One frozenset per set of argument names, shared by every manager.
 

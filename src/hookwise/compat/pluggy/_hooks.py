@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, cast, final
 
 from hookwise import HookImpl as EngineImpl
 from hookwise._engine import HookEngine
-from hookwise.compat.pluggy._callers import MISSING, check_arguments, engine_impl, engine_spec, interned
+from hookwise.compat.pluggy._callers import MISSING, NO_NAMES, check_arguments, engine_impl, engine_spec, interned
 from hookwise.compat.pluggy._markers import (
     HookimplMarker,
     HookimplOpts,
@@ -24,7 +24,7 @@ from hookwise.compat.pluggy._markers import (
     varnames,
 )
 from hookwise.compat.pluggy._result import Result
-from hookwise.compat.pluggy._route import HookcallMonitor, Impls, Route
+from hookwise.compat.pluggy._route import Impls, Route
 
 __all__ = [  # pluggy._hooks's names, the markers included
     "HookCaller",
@@ -115,15 +115,14 @@ class HookRelay:
         def __getattr__(self, name: str) -> HookCaller: ...
 
 
+# Calls of a compiled hook before its caller also becomes its HookCaller's __call__ (a second compile: the hooks
+# of short-lived managers, such as pytest's in-process runs make by the thousand, never pay for it).
 _FRONT_AFTER: Final = 64
-"""Calls of a compiled hook before its caller also becomes its ``HookCaller``'s ``__call__`` (a second compile:
-the hooks of short-lived managers, such as pytest's in-process runs make by the thousand, never pay for it)."""
 
 _DIRECT: Final = 1  # a caller's front is its hook's compiled caller
-_MONITORED: Final = 2  # a caller's front runs a hookcall monitor around its engine (HookCaller._monitored)
+_MONITORED: Final = 2  # a caller's front runs a hookcall monitor around its engine (_MonitoredHookCaller)
 
-_EXTRA_CACHE: Final = 16
-"""How many sets of ``call_extra`` functions a hook caller keeps the callers of."""
+_EXTRA_CACHE: Final = 16  # how many sets of call_extra functions a hook caller keeps the callers of
 
 
 class HookCaller:
@@ -184,10 +183,11 @@ class HookCaller:
                 engine.on_publish(self._published)
         self._impls: Impls | None = None
         self._extras: dict[tuple[Callable[..., object], ...], Impls] = {}  # call_extra's, by extra functions
-        self._needed: AbstractSet[str] = frozenset()  # what the implementations take
-        self._required: AbstractSet[str] = frozenset()  # that, and what the spec declares
-        self._names: list[str] = []  # the engine spec's parameters: the spec's, then the implementations'
-        self._added: list[HookImpl] | None = None  # added since the engine was up to date (None: rebuild it)
+        self._needed: AbstractSet[str] = NO_NAMES  # what the implementations take
+        self._required: AbstractSet[str] = NO_NAMES  # that, and what the spec declares
+        self._names: tuple[str, ...] = ()  # the engine spec's parameters: the spec's, then the implementations'
+        # added since the engine was up to date (None: rebuild it; while none were, no list for the GC to walk)
+        self._added: list[HookImpl] | tuple[()] | None = None
         self._version = 0  # counts changes of implementations and spec
         self._stale = True  # changed since the engine and the arguments were brought up to date (or never were)
         self._wrappers = 0  # how many of the implementations are wrappers (they come last)
@@ -234,10 +234,13 @@ class HookCaller:
         self._impls = None
         self._extras = {}
         self._stale = True
+        pending = self._added
         if added is None:
             self._added = None
-        elif self._added is not None:
-            self._added.append(added)
+        elif isinstance(pending, list):
+            pending.append(added)
+        elif pending is not None:
+            self._added = [added]
         if self._front == _DIRECT:
             self.drop_front()  # it knows the implementations and the arguments they need
 
@@ -257,15 +260,16 @@ class HookCaller:
 
     def _update(self) -> None:
         added, engine = self._added, self._engine_now()
+        fresh: Sequence[HookImpl]
         if added is None:  # a new engine, a removal or a new spec: everything again
             names, fresh = [*self.spec.argnames] if self.spec else [], self._hookimpls
         else:  # additions only (a host registering while it calls): only theirs
-            names, fresh = self._names.copy(), added
+            names, fresh = [*self._names], added
         for impl in fresh:
             names.extend(name for name in impl.argnames if name not in names)
         known = () if added is None else self._needed
         self._needed = interned({*known, *(name for impl in fresh for name in impl.argnames)})
-        self._required, self._names = interned(names), names
+        self._required, self._names = interned(names), tuple(names)
         if engine is not None:
             spec = engine_spec(self.name, names, firstresult=self._firstresult())
             if spec is not engine.spec:
@@ -275,7 +279,7 @@ class HookCaller:
                 engine.replace(converted)
             else:
                 engine.add(converted)
-        self._added, self._stale = [], False
+        self._added, self._stale = (), False
 
     def _engine_now(self) -> HookEngine | None:
         """The engine; made now if the manager makes them on demand and this caller has none yet."""
@@ -396,64 +400,33 @@ class HookCaller:
 
         def install(function: Callable[..., Any]) -> None:
             if route.direct and self._call_history is None:
-                self._install_front(function, _DIRECT)
+                self._install_front(function)
 
         engine.guarded(self._incomplete, install)
 
     def _make_monitored_front(self, route: Route) -> None:
-        """Install :meth:`_monitored` as ``__call__`` (see :meth:`_make_front`)."""
+        """Make this caller a :class:`_MonitoredHookCaller` while a monitor of this layer is on."""
         with route.lock:
             monitor = route.monitor
             if monitor is not None and self._route is not None and not self._front and self._fronts:
-                self._install_front(self._monitored(monitor), _MONITORED)
+                object.__setattr__(self, "__class__", _MonitoredHookCaller)  # one class for all: no type per caller
+                self._front = _MONITORED
 
-    def _monitored(self, monitor: HookcallMonitor) -> Callable[..., object]:
-        """``__call__`` while ``monitor`` (one of this layer's) wraps the manager's own executor: ``traced_hookexec``
-        with the executor's work (the engine's caller) and the outcome done in place.
-
-        It stays while the monitor does and follows changes itself, so every call runs through the same frames, as
-        pluggy's do (pytest compares the tracebacks of consecutive calls). Incomplete calls go to :meth:`_incomplete`.
-        """
-        before, after = monitor
-        name = self.name
-        new: Any = object.__new__  # a Result without __init__'s frame: its slots are set below
-
-        def call(**kwargs: object) -> object:
-            if self._stale:
-                self._catch_up()
-            if self._call_history is not None or not kwargs.keys() >= self._required:
-                return self._incomplete(kwargs)
-            impls = self._impls
-            if impls is None:
-                impls = self._current()
-            before(name, impls, kwargs)
-            outcome = new(Result)
-            try:
-                outcome._result = self._engine.function(**kwargs)  # type: ignore[union-attr]  # noqa: SLF001  # pyright: ignore[reportOptionalMemberAccess] - made by the catch-up
-                outcome._exception = outcome._traceback = None  # noqa: SLF001
-            except BaseException as error:  # noqa: BLE001 - handed to ``after``, then raised again, as pluggy does
-                outcome._result = None  # noqa: SLF001
-                outcome._exception, outcome._traceback = error, error.__traceback__  # noqa: SLF001
-            after(outcome, name, impls, kwargs)
-            if outcome._exception is None:  # noqa: SLF001 - Result.get_result, in place
-                return outcome._result  # noqa: SLF001
-            raise outcome._exception.with_traceback(outcome._traceback)  # noqa: SLF001
-
-        return call
-
-    def _install_front(self, function: Callable[..., Any], kind: int) -> None:
+    def _install_front(self, function: Callable[..., Any]) -> None:
         cls = type(self)
         if cls is HookCaller:
             cls = type("HookCaller", (HookCaller,), {"__slots__": (), "__module__": __name__, "__doc__": self.__doc__})
             object.__setattr__(self, "__class__", cls)  # this caller only
         cls.__call__ = staticmethod(function)  # type: ignore[method-assign]
-        self._front = kind
+        self._front = _DIRECT
 
     def drop_front(self) -> None:
         """Go back to the compat layer's own ``__call__``."""
-        if self._front:
-            self._front = 0
-            del type(self).__call__
+        if self._front == _MONITORED:
+            object.__setattr__(self, "__class__", HookCaller)
+        elif self._front:
+            del type(self).__call__  # the class stays this caller's, for its next compiled front
+        self._front = 0
 
     def _incomplete(self, values: Mapping[str, object]) -> Any:
         """A call through the front that left arguments out: pluggy's warning or error, then the call."""
@@ -507,14 +480,9 @@ class HookCaller:
 
     def _with_extra(self, methods: Sequence[Callable[..., object]]) -> Impls:
         """The implementations with ``methods`` added as pluggy's ``call_extra`` adds them."""
-        opts: HookimplOpts = {
-            "wrapper": False,
-            "hookwrapper": False,
-            "optionalhook": False,
-            "trylast": False,
-            "tryfirst": False,
-            "specname": None,
-        }
+        opts = HookimplOpts(
+            wrapper=False, hookwrapper=False, optionalhook=False, trylast=False, tryfirst=False, specname=None
+        )
         impls = self._hookimpls.copy()
         for method in methods:
             i = len(impls) - 1
@@ -537,61 +505,43 @@ class HookCaller:
         return f"<HookCaller {self.name!r}>"
 
 
-class SubsetHookCaller(HookCaller):
-    """A proxy to another HookCaller that calls every implementation except the given plugins'."""
+class _MonitoredHookCaller(HookCaller):
+    """A :class:`HookCaller` while one of this layer's monitors wraps the manager's own executor (``_route.py``).
 
-    __slots__ = ("_orig", "_remove_plugins", "_seen")  # _seen: the original's version this proxy mirrors
-    _fronts: ClassVar[bool] = False  # a proxy checks its original's version on every call
+    Its ``__call__`` is ``traced_hookexec`` with the executor's work (the engine's caller) and the outcome done in
+    place; the caller's class stays this one while the monitor does, so every call runs through the same frames, as
+    pluggy's do (pytest compares the tracebacks of consecutive calls). Incomplete calls go to ``_incomplete``.
+    """
 
-    def __init__(self, orig: HookCaller, remove_plugins: AbstractSet[object]) -> None:
-        engine = orig._engine_now()  # noqa: SLF001 - a proxy of its own class
-        super().__init__(
-            orig.name,
-            orig._hookexec,  # noqa: SLF001 - a proxy of its own class
-            engine=engine.derive() if engine is not None else None,
-            route=orig._route,  # noqa: SLF001 - a proxy of its own class
-        )
-        self._orig = orig
-        self._remove_plugins = remove_plugins
-        self._seen = -1
-        self.spec = orig.spec
-        self._call_history = orig._call_history  # noqa: SLF001 - a proxy of its own class
-
-    def _sync(self) -> None:
-        orig = self._orig
-        if self._seen != orig._version:  # noqa: SLF001 - a proxy of its own class
-            impls = [impl for impl in orig._hookimpls if impl.plugin not in self._remove_plugins]  # noqa: SLF001 - a proxy of its own class
-            self._hookimpls = impls
-            self._wrappers = sum(bool(impl.wrapper or impl.hookwrapper) for impl in impls)
-            self.spec = orig.spec
-            self._call_history = orig._call_history  # noqa: SLF001 - a proxy of its own class
-            self._seen = orig._version  # noqa: SLF001 - a proxy of its own class
-            self._changed()
+    __slots__ = ()
 
     def __call__(self, **kwargs: object) -> Any:
-        """Call the hook, leaving out the removed plugins' implementations."""
-        self._sync()
-        return super().__call__(**kwargs)
+        monitor = self._route.monitor  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess] - callers with a route only
+        if self._stale:
+            self._catch_up()
+        if monitor is None or self._call_history is not None or not kwargs.keys() >= self._required:
+            return self._incomplete(kwargs)
+        before, after = monitor
+        impls = self._impls
+        if impls is None:
+            impls = self._current()
+        before(self.name, impls, kwargs)
+        outcome = _new(Result)
+        try:
+            outcome._result = self._engine.function(**kwargs)  # type: ignore[union-attr]  # noqa: SLF001  # pyright: ignore[reportOptionalMemberAccess] - made by the catch-up
+            outcome._exception = outcome._traceback = None  # noqa: SLF001
+        except BaseException as error:  # noqa: BLE001 - handed to ``after``, then raised again, as pluggy does
+            outcome._result = None  # noqa: SLF001
+            outcome._exception, outcome._traceback = error, error.__traceback__  # noqa: SLF001
+        after(outcome, self.name, impls, kwargs)
+        if outcome._exception is None:  # noqa: SLF001 - Result.get_result, in place
+            return outcome._result  # noqa: SLF001
+        raise outcome._exception.with_traceback(outcome._traceback)  # noqa: SLF001
 
-    def call_historic(
-        self, result_callback: Callable[[Any], None] | None = None, kwargs: Mapping[str, object] | None = None
-    ) -> None:
-        """Call the hook for the registered plugins but the removed ones, and remember the call."""
-        self._sync()
-        super().call_historic(result_callback, kwargs)
 
-    def call_extra(self, methods: Sequence[Callable[..., object]], kwargs: Mapping[str, object]) -> Any:
-        """:meth:`HookCaller.call_extra`, leaving out the removed plugins' implementations."""
-        self._sync()
-        return super().call_extra(methods, kwargs)
+_new: Any = object.__new__  # a Result without __init__'s frame: _MonitoredHookCaller sets its slots
 
-    def get_hookimpls(self) -> list[HookImpl]:
-        """The original's implementations, without the removed plugins'."""
-        self._sync()
-        return super().get_hookimpls()
 
-    def __repr__(self) -> str:
-        return f"<_SubsetHookCaller {self.name!r}>"
-
+from hookwise.compat.pluggy._subset import SubsetHookCaller  # noqa: E402 - it subclasses HookCaller, above
 
 _SubsetHookCaller = SubsetHookCaller  # pluggy's name

@@ -7,7 +7,7 @@ With hookcall monitoring on (``add_hookcall_monitoring``, ``enable_tracing``)
 pluggy runs every call through ``hook_execute``; when that is one of this
 layer's monitors around the manager's own executor, each caller's front runs
 the monitor's ``before`` and ``after`` around the engine's caller, with none
-of the executor chain's frames in between (``HookCaller._monitored``).
+of the executor chain's frames in between (``_hooks._MonitoredHookCaller``).
 ``call_extra``'s implementations (:class:`Impls`) keep their own caller.
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, final
 
 from hookwise._guardrails import hidden_from_pytest
-from hookwise.compat.pluggy._callers import check_plain, interned, keyword_caller, needed_by
+from hookwise.compat.pluggy._callers import NO_NAMES, check_plain, interned, keyword_caller, needed_by
 from hookwise.compat.pluggy._result import Result
 
 if TYPE_CHECKING:
@@ -85,11 +85,11 @@ class Impls(list["HookImpl"]):
         self.engine: HookEngine | None = engine
         self.generation: int = -1
         self.run: Callable[..., Any] | None = None
-        self.needed: AbstractSet[str] = frozenset()
-        self.required: AbstractSet[str] = frozenset()
+        self.needed: AbstractSet[str] = NO_NAMES
+        self.required: AbstractSet[str] = NO_NAMES
 
     @classmethod
-    def of(cls, impls: Sequence[HookImpl], required: AbstractSet[str] = frozenset()) -> Impls:
+    def of(cls, impls: Sequence[HookImpl], required: AbstractSet[str] = NO_NAMES) -> Impls:
         """Implementations that are not a hook caller's own (``call_extra``'s, a historic replay's), called by
         ``hook_execute`` as one list; a call must give ``required`` and what they take."""
         made = cls(impls, None)
