@@ -13,6 +13,7 @@ import pluggy as real_pluggy
 import pytest
 
 from hookwise.compat import pluggy as compat_pluggy
+from hookwise.compat.pluggy._callers import COMPILE_AFTER
 from tests.conftest import MakeDistribution
 
 
@@ -795,12 +796,12 @@ def test_a_cached_exception_raised_again_through_a_monitored_hook_gets_no_longer
     pm = manager(pluggy, Setup())
     pm.add_hookcall_monitoring(lambda *a: None, lambda *a: None)
     lengths: list[int] = []
-    for _ in range(100):  # interpreted, then compiled
+    for _ in range(COMPILE_AFTER + 40):  # interpreted, then compiled
         with pytest.raises(ZeroDivisionError) as caught:
             pm.hook.collect(arg=1)
         lengths.append(len(caught.traceback))
     assert lengths[1] == lengths[2]
-    assert len(set(lengths[20:])) == 1
+    assert len(set(lengths[COMPILE_AFTER + 2 :])) == 1
 
 
 def test_tracing_with_nothing_listening_keeps_the_indent(pluggy: Any) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Final, NamedTuple, cast, final
 
 from hookwise._codegen import compile_binder, compile_plan, generate
+from hookwise._guardrails import hidden_from_pytest
 from hookwise._impl import POSITIONAL, POSITIONAL_ONLY, HookImpl, parameters
 from hookwise._instrumentation import Instrumentation
 from hookwise._interpreter import AsyncEntry, Entry, ainterpret, interpret
@@ -36,8 +37,6 @@ from hookwise.exceptions import HookCallError, HookErrorGroup, PluginValidationE
 
 if TYPE_CHECKING:
     from _thread import RLock
-
-from hookwise._guardrails import hidden_from_pytest
 
 __tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
@@ -158,6 +157,7 @@ class HookEngine:
         instrument: the hook's instrumentation now (monitors, budgets, ...), or ``None``.
         publish: called with the sync caller whenever it changes (a face's relay attribute).
         dialect: the face's dialect.
+        compile_after: calls of an unchanged plan before it is compiled (:data:`COMPILE_AFTER`; 0: at once).
 
     The face serialises changes under ``lock``; calls take no lock.
     """
@@ -165,6 +165,7 @@ class HookEngine:
     __slots__ = (
         "_astub",
         "_binders",
+        "_compile_after",
         "_compiled",
         "_history",
         "_instrument",
@@ -193,8 +194,10 @@ class HookEngine:
         instrument: Callable[[HookSpec[..., Any]], Instrumentation | None],
         publish: Callable[[Callable[..., Any]], None] | None = None,
         dialect: Dialect = HOOKWISE,
+        compile_after: int = COMPILE_AFTER,
     ) -> None:
         self.spec: HookSpec[..., Any] = spec
+        self._compile_after = compile_after
         self.order: RegistrationOrder = order
         self.dialect: Dialect = dialect
         self._lock = lock
@@ -354,7 +357,12 @@ class HookEngine:
     def derive(self) -> HookEngine:
         """A new engine with this one's spec, order, lock, instrumentation and dialect, and no implementations."""
         return HookEngine(
-            self.spec, order=self.order, lock=self._lock, instrument=self._instrument, dialect=self.dialect
+            self.spec,
+            order=self.order,
+            lock=self._lock,
+            instrument=self._instrument,
+            dialect=self.dialect,
+            compile_after=self._compile_after,
         )
 
     def set_spec(self, spec: HookSpec[..., Any]) -> None:
@@ -494,7 +502,7 @@ class HookEngine:
         function: Callable[..., Any]
         if not shape.is_async and plan.async_impls:
             function = refuse_sync(plan)
-        elif COMPILE_AFTER <= 0:
+        elif self._compile_after <= 0:
             function = compile_plan(plan)
             self._install(shape, function, version, compiled=True)
             return function
@@ -505,10 +513,10 @@ class HookEngine:
 
     def _interpreted(self, plan: CallPlan, shape: Shape, version: int) -> Callable[..., Any]:
         kind = AsyncEntry if shape.is_async else Entry
-        return kind(plan, self, after=COMPILE_AFTER, shape=shape, version=version)
+        return kind(plan, self, after=self._compile_after, shape=shape, version=version)
 
     def compile_entry(self, entry: Entry | AsyncEntry) -> Callable[..., Any]:
-        """An interpreted caller was called :data:`COMPILE_AFTER` times: compile its plan and install it."""
+        """An interpreted caller was called ``compile_after`` times: compile its plan and install it."""
         compiled = compile_plan(entry.plan)
         self._install(cast("Shape", entry.shape), compiled, entry.version, compiled=True)  # as _interpreted made it
         return compiled

@@ -16,13 +16,14 @@ its code.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from hookwise import HookImpl as EngineImpl
 from hookwise import HookSpec, ImplOptions
-from hookwise._engine import COMPILE_AFTER, Dialect, Instrumentation, runner
+from hookwise._engine import Dialect, Instrumentation, runner
 from hookwise._guardrails import hidden_from_pytest, warn_outside
 from hookwise.compat.pluggy._result import HookCallError, Result
 from hookwise.compat.pluggy._warnings import PluggyTeardownRaisedWarning
@@ -89,6 +90,15 @@ def run_old_style_hookwrapper(function: Callable[..., Any], hook_name: str, plug
 
     return run
 
+
+COMPILE_AFTER: Final = int(os.environ.get("HOOKWISE_COMPILE_AFTER", "64"))
+"""Calls of an unchanged pluggy hook (or ``call_extra`` list) before its caller is compiled (the engine's default: 8).
+
+pluggy's hosts make short-lived managers by the thousand (pytest, one per
+in-process run), whose hooks are called a few dozen times at most: compiling
+one costs as much as hundreds of interpreted calls. The environment variable
+``HOOKWISE_COMPILE_AFTER`` sets both.
+"""
 
 _OPTIONS: Final = {
     (tryfirst, wrapper): ImplOptions(tryfirst=tryfirst, wrapper=wrapper)
@@ -158,7 +168,7 @@ def keyword_caller(
     It does not check its arguments (the caller does: :func:`needed_by`,
     :func:`check_arguments`). The function takes the call's keyword arguments. The order, the spec and
     the plan are made once; the plan is interpreted, and compiled once the
-    function has been called :data:`~hookwise._engine.COMPILE_AFTER` times:
+    function has been called :data:`COMPILE_AFTER` times:
     ``on_compile`` gets the compiled caller, which takes the same arguments
     (``call_extra`` calls it directly from then on).
     """
@@ -167,12 +177,15 @@ def keyword_caller(
     for impl in ordered:
         names.extend(name for name in impl.argnames if name not in names)
     spec = engine_spec(hook_name, names, firstresult=firstresult)
+    instrumented = instrumentation(spec) if instrumentation is not None else None
+    if len(ordered) == 1 and instrumented is None and not (ordered[0].wrapper or ordered[0].hookwrapper):
+        return _one_call(ordered[0], firstresult)  # a historic replay, mostly: no plan to make
     converted = [impl.for_engine(hook_name) for impl in ordered]
     run = runner(
         spec,
         [impl for impl in converted if not impl.wrapper],
         [impl for impl in converted if impl.wrapper],
-        instrumentation=instrumentation(spec) if instrumentation is not None else None,
+        instrumentation=instrumented,
         dialect=PLUGGY,
         compile_after=COMPILE_AFTER,
         on_compile=on_compile,
@@ -180,6 +193,19 @@ def keyword_caller(
 
     def call(**caller_kwargs: object) -> object:
         return run({name: caller_kwargs.get(name, MISSING) for name in names})
+
+    return call
+
+
+def _one_call(impl: HookImpl, firstresult: bool) -> Callable[..., Any]:
+    """:func:`keyword_caller` of one plain implementation with nothing instrumenting the hook: pluggy's result."""
+    function, names = impl.function, impl.argnames
+    if firstresult:
+        return lambda **caller_kwargs: function(*[caller_kwargs[name] for name in names])
+
+    def call(**caller_kwargs: object) -> list[object]:
+        result = function(*[caller_kwargs[name] for name in names])
+        return [] if result is None else [result]
 
     return call
 

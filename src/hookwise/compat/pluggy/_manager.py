@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 from hookwise import HookSpec as EngineSpec
 from hookwise._engine import HookEngine, Instrumentation
-from hookwise.compat.pluggy._callers import PLUGGY, engine_spec, multicall
+from hookwise.compat.pluggy._callers import COMPILE_AFTER, PLUGGY, engine_spec, multicall
 from hookwise.compat.pluggy._hooks import (
     HookCaller,
     HookExec,
@@ -149,6 +149,7 @@ class PluginManager:
             lock=self._lock,
             instrument=self._instrument,
             dialect=PLUGGY,
+            compile_after=COMPILE_AFTER,
         )
         self._engines.append(engine)
         return engine
