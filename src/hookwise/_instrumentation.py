@@ -215,6 +215,7 @@ class Instrumentation:
         _STACK.reset(frame.token)
         frame.token = None
         if self.monitors:
+            end = self.clock()
             event = TraceEvent(
                 "call_end",
                 frame.hook,
@@ -222,9 +223,10 @@ class Instrumentation:
                 frame.call_id,
                 result=result,
                 error=error,
-                duration=self.clock() - frame.started,
+                duration=end - frame.started,
                 kind=self.spec.kind,
             )
+            event.time = end  # its time less its duration is exactly when the call started
             self._emit(frame, event)
         if frame.failures:
             self._report(frame)
@@ -255,7 +257,8 @@ class Instrumentation:
         :class:`~hookwise.BudgetExceededError` is raised as the implementation's
         own error, after its event (``on_budget="error"``).
         """
-        duration = self.clock() - started
+        end = self.clock()
+        duration = end - started
         error: BudgetExceededError | None = None
         if self.budget is not None and duration > self.budget:
             try:
@@ -277,6 +280,7 @@ class Instrumentation:
                     function=impl.function,
                 )
                 event.budget = self.budget
+                event.time = end  # its time less its duration is exactly when the implementation started
                 self._emit(frame, event)
         if error is not None:
             raise error
@@ -288,16 +292,18 @@ class Instrumentation:
             return
         frame.open = None
         if self.monitors:
+            end = self.clock()
             event = TraceEvent(
                 "impl_end",
                 frame.hook,
                 impl.plugin_name,
                 frame.call_id,
                 error=error,
-                duration=self.clock() - started,
+                duration=end - started,
                 kind=self.spec.kind,
                 function=impl.function,
             )
+            event.time = end
             self._emit(frame, event)
 
     def over_budget(self, impl: HookImpl, duration: float, result: Any) -> Any:

@@ -57,7 +57,7 @@ class TraceEvent:
         result: what the call or implementation returned (end events).
         error: the exception it raised (end events), or ``None``.
         duration: seconds it took (end events).
-        time: ``time.perf_counter()`` when the event happened.
+        time: ``time.perf_counter()`` when the event happened (for an end event, exactly where its ``duration`` ends).
         function: the implementation's function (implementation events), else ``None``.
         thread: ``threading.get_ident()`` of the thread it happened in.
         task: ``id()`` of the asyncio task it happened in, or ``None`` outside one.
