@@ -174,10 +174,11 @@ class HookEngine:
         "_plain",
         "_publish",
         "_sort",
-        "_stub",
+        "_sync",
         "_tiers",
         "_version",
         "_wrappers",
+        "acall",
         "afunction",
         "dialect",
         "function",
@@ -207,14 +208,15 @@ class HookEngine:
         self._wrappers: list[HookImpl] | tuple[HookImpl, ...] = ()  # a list once it has any (most hooks never do)
         self._sort = False  # True once before/after constraints are involved: a full sort, not insertion
         self._version = 0
-        self._tiers: dict[Shape, Callable[..., Any]] = _NONE
+        self._sync: Callable[..., Any] | None = None  # the SYNC caller (most hooks have no other: no dict for one)
+        self._tiers: dict[Shape, Callable[..., Any]] = _NONE  # the callers of the other shapes
         self._compiled: frozenset[Shape] = _NOTHING_COMPILED
         self._binders: dict[bool, Callable[..., Any]] = _NONE
         self._instrumentation: tuple[int, Instrumentation | None] = (-1, None)
         self._history: History | None = [] if spec.historic else None
-        self._stub = _Stub(self)
         self._astub = _AsyncStub(self)
-        self.function: Callable[..., Any] = self._stub
+        self.acall: Callable[..., Any] | None = None  # the awaited caller, as on every published caller
+        self.function: Callable[..., Any] = self
         self.afunction: Callable[..., Any] = self._astub
         if self._history is not None:
             self.function = self._historic_entry()
@@ -379,21 +381,20 @@ class HookEngine:
         """Under the face's lock: the stand-ins become the callers (what ``_install`` does for both, inline: a
         registration changes every hook its plugin implements)."""
         self._version += 1
-        self._tiers = _NONE
+        self._sync, self._tiers = None, _NONE
         self._compiled = _NOTHING_COMPILED
         if self._history is not None:
             return list(self._history)
-        stub = self._stub
-        self.function, self.afunction = stub, self._astub
-        stub.acall = self._astub
+        self.function, self.afunction = self, self._astub  # stand-ins (see __call__)
+        self.acall = self._astub
         if self._publish is not None:
-            self._publish(stub)
+            self._publish(self)
         return []
 
     # -- calling ------------------------------------------------------------------------------------
     def current(self, shape: Shape) -> Callable[..., Any]:
         """The caller of ``shape`` for the current implementations (prepared now if there is none yet)."""
-        return self._tiers.get(shape) or self._prepare(shape)
+        return (self._sync if shape == SYNC else self._tiers.get(shape)) or self._prepare(shape)
 
     def provenance_function(self, *, is_async: bool) -> Callable[..., Any]:
         """The caller that records provenance (it takes ``_hw_prov=list`` as well as the arguments)."""
@@ -534,8 +535,11 @@ class HookEngine:
         with self._lock:
             if version != self._version:
                 return
-            if function is not self._stub and function is not self._astub:
-                self._tiers = {**self._tiers, shape: function}  # a new dict: the empty one is shared
+            if function is not self and function is not self._astub:
+                if shape == SYNC:
+                    self._sync = function
+                else:
+                    self._tiers = {**self._tiers, shape: function}  # a new dict: the empty one is shared
             if compiled:
                 self._compiled |= {shape}
             historic = self._history is not None
@@ -567,29 +571,19 @@ class HookEngine:
 
         return ahistoric
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The sync stand-in installed after a change (``function`` is the engine itself): its first call prepares
+        the new caller; later calls (through a reference kept to it) go to whatever caller is installed by then.
+        The engine itself, not an object of its own: pytest's managers hold hundreds of engines."""
+        return self.current(SYNC)(*args, **kwargs)
+
     def __repr__(self) -> str:
         return f"<HookEngine {self.spec.name} impls={len(self._plain)} wrappers={len(self._wrappers)}>"
 
 
 @final
-class _Stub:
-    """The sync stand-in installed after a change: its first call prepares the new caller; later calls (through
-    a reference kept to it) go to whatever caller is installed by then. An object, not a closure: one per
-    engine instead of a function, its closure and cells (pytest's managers hold hundreds of engines)."""
-
-    __slots__ = ("acall", "engine")
-
-    def __init__(self, engine: HookEngine) -> None:
-        self.engine = engine
-        self.acall: Callable[..., Any] | None = None  # the awaited caller, as on every published caller
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.engine.current(SYNC)(*args, **kwargs)
-
-
-@final
 class _AsyncStub:
-    """:class:`_Stub` for awaited calls."""
+    """:meth:`HookEngine.__call__` for awaited calls: the async stand-in installed after a change."""
 
     __slots__ = ("engine",)
 

@@ -319,21 +319,21 @@ class EntryOwner(Protocol):
         ...
 
 
-class _Entry:
+class _Entry(Outcomes):
     """What :class:`Entry` and :class:`AsyncEntry` share: counting calls, binding arguments.
 
-    An object rather than closures, holding its engine rather than bound methods of it: a hook's first calls go
-    through it, and a host with hundreds of hooks (pytest makes a manager per in-process run) would otherwise hold
-    a dozen cells, functions and methods per hook called, for the garbage collector to walk.
+    An object rather than closures, holding its engine rather than bound methods of it, and the plan's
+    :class:`Outcomes` itself rather than one beside it: a hook's first calls go through it, and a host with
+    hundreds of hooks (pytest makes a manager per in-process run) would otherwise hold a dozen cells, functions
+    and methods per hook called, for the garbage collector to walk.
     """
 
-    __slots__ = ("acall", "compiled", "left", "names", "outcomes", "owner", "plan", "shape", "version")
+    __slots__ = ("acall", "compiled", "left", "names", "owner", "shape", "version")
 
     def __init__(
         self, plan: CallPlan, owner: EntryOwner, *, after: int = 0, shape: object = None, version: int = 0
     ) -> None:
-        self.plan = plan
-        self.outcomes = Outcomes(plan)
+        super().__init__(plan)
         self.owner = owner
         self.names: frozenset[str] | None = None if plan.provenance else plan.spec.param_set
         self.left = after
@@ -375,8 +375,8 @@ class Entry(_Entry):
         plan = self.plan
         values, provenance = self._bound(args, kwargs)
         if plan.simple:
-            return _tight(plan, self.outcomes, values)
-        return interpret(plan, self.outcomes, values, provenance)
+            return _tight(plan, self, values)
+        return interpret(plan, self, values, provenance)
 
 
 @final
@@ -389,4 +389,4 @@ class AsyncEntry(_Entry):
         compiled = self.compiled or self._count()
         if compiled is not None:
             return await compiled(*args, **kwargs)
-        return await ainterpret(self.plan, self.outcomes, *self._bound(args, kwargs))
+        return await ainterpret(self.plan, self, *self._bound(args, kwargs))

@@ -84,9 +84,9 @@ def with_failures(plan: CallPlan, recorded: list[PluginResult[Any]], group: Hook
     return sorted([*recorded, *failed], key=lambda result: position.get(result.plugin, len(position)))
 
 
-@final
 class Outcomes:
-    """Errors, intercept answers and wrappers of one caller (see the module docstring)."""
+    """Errors, intercept answers and wrappers of one caller (see the module docstring; an interpreted entry
+    is its own, ``_interpreter._Entry``)."""
 
     __slots__ = ("impl_lines", "impls", "instrumentation", "notes", "plan", "spec", "wrapper_lines", "wrappers")
 

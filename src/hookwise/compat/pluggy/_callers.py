@@ -201,7 +201,11 @@ def _one_call(impl: HookImpl, firstresult: bool) -> Callable[..., Any]:
     """:func:`keyword_caller` of one plain implementation with nothing instrumenting the hook: pluggy's result."""
     function, names = impl.function, impl.argnames
     if firstresult:
-        return lambda **caller_kwargs: function(*[caller_kwargs[name] for name in names])
+
+        def first(**caller_kwargs: object) -> object:
+            return function(*[caller_kwargs[name] for name in names])
+
+        return first
 
     def call(**caller_kwargs: object) -> list[object]:
         result = function(*[caller_kwargs[name] for name in names])
