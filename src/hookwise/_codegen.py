@@ -117,7 +117,7 @@ def _call(impl: HookImpl, function: str, *, awaited: bool) -> str:
     prefix = "await " if awaited and impl.is_async else ""
     if impl.style == "mapping":
         return f"{prefix}{function}(_hw_ctx)"
-    args = [*impl.argnames, *(f"{k}={k}" for k in impl.kwargnames)]
+    args = [*impl.argnames, *(f"{k}={k}" for k in impl.kwonly)]
     return f"{prefix}{function}({', '.join(args)})"
 
 

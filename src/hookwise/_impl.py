@@ -10,7 +10,7 @@ its spec. The options are declared once, in :class:`ImplOptions`; the
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, TypeVar, Unpack, final, overload
+from typing import Any, Final, Literal, NamedTuple, TypeAlias, TypedDict, TypeVar, Unpack, overload
 
 from hookwise._spec import HookSpec
 from hookwise.exceptions import PluginValidationError
@@ -176,7 +176,6 @@ def impl_options(value: object) -> ImplOptions | None:
     return options if isinstance(options, ImplOptions) else None
 
 
-@final
 class HookImpl:
     """A registered implementation of one hook by one plugin.
 
@@ -190,7 +189,7 @@ class HookImpl:
             also readable as attributes of the implementation).
         seq: its registration sequence number, unique in its manager.
         argnames: the spec parameters it takes, passed positionally in this order.
-        kwargnames: the spec parameters it takes as keyword-only arguments.
+        kwonly: the spec parameters it takes as keyword-only arguments (also ``kwargnames``).
         style: ``"named"``, or ``"mapping"`` (one argument, the call's arguments as a mapping).
         is_async: a coroutine function (or, for wrappers, an async generator
             function): only awaited calls can run it.
@@ -201,7 +200,7 @@ class HookImpl:
         "function",
         "hook",
         "is_async",
-        "kwargnames",
+        "kwonly",
         "options",
         "plugin",
         "plugin_name",
@@ -228,8 +227,13 @@ class HookImpl:
         self.seq: int = seq
         self.style: ArgumentStyle = style
         self.argnames: tuple[str, ...] = ()
-        self.kwargnames: tuple[str, ...] = ()
+        self.kwonly: tuple[str, ...] = ()
         self.is_async: bool = False
+
+    @property
+    def kwargnames(self) -> tuple[str, ...]:
+        """The spec parameters it takes as keyword-only arguments (``kwonly``)."""
+        return self.kwonly
 
     @property
     def priority(self) -> int:
@@ -443,7 +447,7 @@ def validate(impl: HookImpl, spec: HookSpec[..., Any]) -> None:
         names = "{" + ", ".join(repr(n) for n in unknown) + "}"
         raise _fail(impl, spec, f"takes {names} which is not in the spec")
     impl.argnames = tuple(positional)
-    impl.kwargnames = tuple(keyword)
+    impl.kwonly = tuple(keyword)
 
 
 def _validate_mapping(impl: HookImpl, spec: HookSpec[..., Any], found: Sequence[Parameter]) -> None:

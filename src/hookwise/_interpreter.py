@@ -40,8 +40,8 @@ def _call(impl: HookImpl, args: dict[str, Any], context: Any) -> Any:
     """Call one implementation with just the arguments it takes."""
     if impl.style == "mapping":
         return impl.function(context)
-    if impl.kwargnames:
-        return impl.function(*map(args.__getitem__, impl.argnames), **{k: args[k] for k in impl.kwargnames})
+    if impl.kwonly:
+        return impl.function(*map(args.__getitem__, impl.argnames), **{k: args[k] for k in impl.kwonly})
     return impl.function(*map(args.__getitem__, impl.argnames))
 
 

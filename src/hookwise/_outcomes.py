@@ -384,7 +384,7 @@ class Outcomes:
                 if impl.style == "mapping":
                     result = impl.function(context)
                 else:
-                    result = impl.function(*(args[n] for n in impl.argnames), **{k: args[k] for k in impl.kwargnames})
+                    result = impl.function(*(args[n] for n in impl.argnames), **{k: args[k] for k in impl.kwonly})
                 if impl.is_async:
                     result = await result
             except BaseException as error:

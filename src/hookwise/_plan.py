@@ -116,7 +116,7 @@ class CallPlan:
             and not wrappers
             and spec.policy == "raise"
             and spec.kind != "intercept"
-            and all(impl.style == "named" and not impl.kwargnames for impl in impls)
+            and all(impl.style == "named" and not impl.kwonly for impl in impls)
         )
         """Nothing but the implementations' results to handle: no instrumentation, provenance, wrappers,
         intercept answers or other error policy (the interpreter runs such a plan in its tightest loop)."""

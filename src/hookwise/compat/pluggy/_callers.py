@@ -30,6 +30,7 @@ from hookwise.compat.pluggy._warnings import PluggyTeardownRaisedWarning
 
 if TYPE_CHECKING:
     from hookwise.compat.pluggy._hooks import HookImpl
+    from hookwise.compat.pluggy._markers import HookimplOpts
 
 __tracebackhide__ = hidden_from_pytest  # pytest shows users their own frames, not the call path's
 
@@ -107,22 +108,25 @@ _OPTIONS: Final = {
 }
 
 
-def engine_impl(impl: HookImpl, hook_name: str, seq: int) -> EngineImpl:
-    """A pluggy implementation as an engine implementation, in pluggy's order.
+def engine_options(opts: HookimplOpts, seq: int) -> ImplOptions:
+    """The engine's options for a pluggy implementation of registration number ``seq``, in pluggy's order.
 
     pluggy runs the last registered first, except in the trylast band, where
     the first registered runs first: a priority equal to the registration
     number gives that band its order.
     """
-    wrapper = impl.wrapper or impl.hookwrapper
+    wrapper = opts["wrapper"] or opts["hookwrapper"]
+    if opts["trylast"]:
+        return ImplOptions(priority=seq, trylast=True, wrapper=wrapper)
+    return _OPTIONS[opts["tryfirst"], wrapper]  # one object for each of the few combinations
+
+
+def engine_impl(impl: HookImpl, hook_name: str, seq: int) -> EngineImpl:
+    """An old-style hookwrapper as the engine calls it: through the adapter, with its options and order."""
     function = (
         run_old_style_hookwrapper(impl.function, hook_name, impl.plugin_name) if impl.hookwrapper else impl.function
     )
-    if impl.trylast:
-        options = ImplOptions(priority=seq, trylast=True, wrapper=wrapper)
-    else:  # one object for each of the few combinations (pytest's managers hold hundreds of implementations)
-        options = _OPTIONS[impl.tryfirst, wrapper]
-    converted = EngineImpl(impl.plugin_name, impl.plugin, function, hook_name, options, seq=seq)
+    converted = EngineImpl(impl.plugin_name, impl.plugin, function, hook_name, impl.options, seq=seq)
     converted.argnames = impl.argnames
     return converted
 

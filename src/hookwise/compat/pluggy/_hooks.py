@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, cast, final
 
 from hookwise import HookImpl as EngineImpl
 from hookwise._engine import HookEngine
-from hookwise.compat.pluggy._callers import MISSING, NO_NAMES, check_arguments, engine_impl, engine_spec, interned
+from hookwise.compat.pluggy._callers import (
+    MISSING,
+    NO_NAMES,
+    check_arguments,
+    engine_impl,
+    engine_options,
+    engine_spec,
+    interned,
+)
 from hookwise.compat.pluggy._markers import (
     HookimplMarker,
     HookimplOpts,
@@ -54,47 +62,45 @@ _CallHistory = list[tuple[Mapping[str, object], Callable[[Any], None] | None]]
 
 
 @final
-class HookImpl:
-    """A hook implementation in a :class:`HookCaller`."""
+class HookImpl(EngineImpl):
+    """A hook implementation in a :class:`HookCaller`.
 
-    __slots__ = (
-        "_engine",
-        "_seq",
-        "argnames",
-        "function",
-        "hookwrapper",
-        "kwargnames",
-        "optionalhook",
-        "opts",
-        "plugin",
-        "plugin_name",
-        "tryfirst",
-        "trylast",
-        "wrapper",
-    )
+    pluggy's attributes, over the engine's own implementation type: the engine calls it as it is (no second
+    object per implementation, for pytest's thousands of short-lived managers), except an old-style
+    hookwrapper, which it runs through an adapter (:func:`~hookwise.compat.pluggy._callers.engine_impl`).
+    ``kwargnames`` is pluggy's (the parameters with defaults, never passed); the engine's ``kwonly`` stays empty.
+    """
+
+    __slots__ = ("_engine", "hookwrapper", "kwargnames", "optionalhook", "opts", "tryfirst", "trylast", "wrapper")
+    kwargnames: tuple[str, ...]
+    wrapper: bool
+    tryfirst: bool
+    trylast: bool
 
     def __init__(
         self, plugin: object, plugin_name: str, function: Callable[..., Any], hook_impl_opts: HookimplOpts
     ) -> None:
-        self.function: Callable[..., Any] = function
-        self.argnames: tuple[str, ...]
-        self.kwargnames: tuple[str, ...]
-        self.argnames, self.kwargnames = varnames(function)
-        self.plugin: object = plugin
+        seq = next(_registrations)  # made as registered: the order of registration
+        super().__init__(plugin_name, plugin, function, "", engine_options(hook_impl_opts, seq), seq=seq)
+        # pluggy's attributes where the engine's type has read-only properties of the same meaning (kwargnames:
+        # pluggy's meaning, see above): readable alike, and settable, as pluggy's are
+        self.argnames, self.kwargnames = varnames(function)  # pyright: ignore[reportIncompatibleMethodOverride]
         self.opts: HookimplOpts = hook_impl_opts
-        self.plugin_name: str = plugin_name
-        self.wrapper: bool = hook_impl_opts["wrapper"]
+        self.wrapper = hook_impl_opts["wrapper"]  # pyright: ignore[reportIncompatibleMethodOverride]
         self.hookwrapper: bool = hook_impl_opts["hookwrapper"]
         self.optionalhook: bool = hook_impl_opts["optionalhook"]
-        self.tryfirst: bool = hook_impl_opts["tryfirst"]
-        self.trylast: bool = hook_impl_opts["trylast"]
-        self._engine: EngineImpl | None = None
-        self._seq = next(_registrations)  # made as registered: the order of registration
+        self.tryfirst = hook_impl_opts["tryfirst"]  # pyright: ignore[reportIncompatibleMethodOverride]
+        self.trylast = hook_impl_opts["trylast"]  # pyright: ignore[reportIncompatibleMethodOverride]
+        self._engine: EngineImpl | None = None  # an old-style hookwrapper's adapter
 
     def for_engine(self, hook_name: str) -> EngineImpl:
-        """This implementation as the hookwise engine calls it (made once, ordered by registration)."""
+        """This implementation as the hookwise engine calls it: itself, or (old-style hookwrappers) its adapter."""
+        if not self.hook:
+            self.hook = hook_name
+        if not self.hookwrapper:
+            return self
         if self._engine is None:
-            self._engine = engine_impl(self, hook_name, self._seq)
+            self._engine = engine_impl(self, hook_name, self.seq)
         return self._engine
 
     def __repr__(self) -> str:
