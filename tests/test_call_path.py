@@ -38,6 +38,8 @@ from hookwise import (
     hookspec,
 )
 from hookwise.compat import pluggy as compat
+from hookwise.compat.pluggy import _hooks as compat_hooks
+from hookwise.compat.pluggy._callers import COMPILE_AFTER
 
 TIERS = ["interpreted", "compiled"]
 
@@ -475,7 +477,7 @@ def test_a_monitored_intercept_veto_is_reported_with_its_plugin(tier: str) -> No
 # -- a pluggy host gets the same instrumentation ---------------------------------------------------
 
 
-def pluggy_host(**options: Any) -> tuple[compat.PluginManager, compat.HookimplMarker]:
+def pluggy_host(delay: float = 0.03, **options: Any) -> tuple[compat.PluginManager, compat.HookimplMarker]:
     spec, impl = compat.HookspecMarker("app"), compat.HookimplMarker("app")
 
     class AppSpecs:
@@ -491,7 +493,7 @@ def pluggy_host(**options: Any) -> tuple[compat.PluginManager, compat.HookimplMa
     class Slow:
         @impl
         def label(self, item: str) -> str:
-            time.sleep(0.03)
+            time.sleep(delay)
             return item.upper()
 
     pm = compat.PluginManager("app", **options)
@@ -501,16 +503,20 @@ def pluggy_host(**options: Any) -> tuple[compat.PluginManager, compat.HookimplMa
 
 
 def test_hookwise_monitors_see_a_pluggy_hosts_calls() -> None:
-    pm, _ = pluggy_host()
+    pm, _ = pluggy_host(delay=0)
+    hot = COMPILE_AFTER + 64 + 10  # compiled, then the compiled caller is the hook caller's own __call__
+    for _ in range(hot):
+        assert pm.hook.label(item="x") == ["X"]
+    assert type(pm.hook.label) is not compat_hooks.HookCaller  # that front is what a monitor must replace
     recorder = TraceRecorder()
     pm.add_monitor(recorder)
-    for _ in range(10):  # interpreted, then compiled: the same events
+    for _ in range(hot):  # interpreted, then compiled again: the same events
         assert pm.hook.label(item="x") == ["X"]
-    assert len(recorder.calls) == 10
+    assert len(recorder.calls) == hot
     assert {(call.hook, tuple(impl.plugin for impl in call.impls)) for call in recorder.calls} == {("label", ("slow",))}
     pm.remove_monitor(recorder)
     pm.hook.label(item="x")
-    assert len(recorder.calls) == 10
+    assert len(recorder.calls) == hot
 
 
 def test_hookwise_monitors_see_a_pluggy_hosts_hot_call_extra() -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, cast, final
 from hookwise import HookImpl as EngineImpl
 from hookwise._engine import HookEngine
 from hookwise.compat.pluggy._callers import (
+    COMPILE_AFTER,
     MISSING,
     NO_NAMES,
     check_arguments,
@@ -122,7 +123,8 @@ class HookRelay:
 
 
 # Calls of a compiled hook before its caller also becomes its HookCaller's __call__ (a second compile: the hooks
-# of short-lived managers, such as pytest's in-process runs make by the thousand, never pay for it).
+# of short-lived managers, such as pytest's in-process runs make by the thousand, never pay for it); counted from
+# a change, after the COMPILE_AFTER calls that compile the hook.
 _FRONT_AFTER: Final = 64
 
 _DIRECT: Final = 1  # a caller's front is its hook's compiled caller
@@ -185,8 +187,6 @@ class HookCaller:
         self._front_due = 0  # calls until a compiled caller becomes the front (0: none waits)
         if self._route is not None and self._fronts:
             self._route.callers.append(self)
-            if engine is not None:
-                engine.on_publish(self._published)
         self._impls: Impls | None = None
         self._extras: dict[tuple[Callable[..., object], ...], Impls] = {}  # call_extra's, by extra functions
         self._needed: AbstractSet[str] = NO_NAMES  # what the implementations take
@@ -285,6 +285,8 @@ class HookCaller:
                 engine.replace(converted)
             else:
                 engine.add(converted)
+            if self._fronts:
+                self._rearm()
         self._added, self._stale = (), False
 
     def _engine_now(self) -> HookEngine | None:
@@ -292,8 +294,6 @@ class HookCaller:
         engine, route = self._engine, self._route
         if engine is None and route is not None and route.make_engine is not None:
             engine = self._engine = route.make_engine(self.name)
-            if self._fronts:
-                engine.on_publish(self._published)
         return engine
 
     def get_hookimpls(self) -> list[HookImpl]:
@@ -375,16 +375,15 @@ class HookCaller:
     # -- the front: this caller's own __call__, the compiled caller or a monitor around the engine ------------------
     _fronts: ClassVar[bool] = True  # subset callers keep __call__
 
-    def _published(self, function: Callable[..., Any] | None = None) -> None:  # noqa: ARG002 - a publish callback
-        """The engine's caller changed (under the lock): a compiled caller's front goes, and the next may come.
+    def _rearm(self) -> None:
+        """The engine's caller changed (under the lock): a compiled caller's front goes, and the next comes after
+        enough direct calls for the engine to compile (no callback from the engine: one bound method less per hook).
 
         A monitored front stays: it calls whatever caller the engine has.
         """
         if self._front == _DIRECT:
             self.drop_front()
-        engine = self._engine
-        waits = engine is not None and engine.compiled and self._call_history is None
-        self._front_due = _FRONT_AFTER if waits else 0
+        self._front_due = COMPILE_AFTER + _FRONT_AFTER if self._call_history is None else 0
 
     def rerouted(self, route: Route) -> None:
         """Hookcall monitoring came or went (under the lock): the front follows at once."""
@@ -392,7 +391,7 @@ class HookCaller:
         if route.monitor is not None:
             self._make_monitored_front(route)
         else:
-            self._published()
+            self._rearm()
 
     def _make_front(self) -> None:
         """Install the compiled caller, with a guard for incomplete calls, as ``__call__`` of this caller's class.
@@ -409,6 +408,8 @@ class HookCaller:
                 self._install_front(function)
 
         engine.guarded(self._incomplete, install)
+        if self._front != _DIRECT:  # not compiled yet (or changed meanwhile): another try later
+            self._front_due = _FRONT_AFTER
 
     def _make_monitored_front(self, route: Route) -> None:
         """Make this caller a :class:`_MonitoredHookCaller` while a monitor of this layer is on."""

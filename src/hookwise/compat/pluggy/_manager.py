@@ -181,6 +181,8 @@ class PluginManager:
         self._route.generation += 1  # what call_extra made for the old monitors is made again
         for engine in self._engines:
             engine.refresh()
+        for caller in self._route.callers:
+            caller.rerouted(self._route)  # a compiled front calls what the engines had
 
     def _instrumentation(self, spec: EngineSpec[..., Any]) -> Instrumentation | None:
         monitors = [m for m, hooks in self._hookwise_monitors if hooks is None or spec.name in hooks]
