@@ -516,8 +516,9 @@ class HookEngine:
         kind = AsyncEntry if shape.is_async else Entry
         return kind(plan, self, after=self._compile_after, shape=shape, version=version)
 
-    def compile_entry(self, entry: Entry | AsyncEntry) -> Callable[..., Any]:
-        """An interpreted caller was called ``compile_after`` times: compile its plan and install it."""
+    def compile_entry(self, entry: Any) -> Callable[..., Any]:
+        """An interpreted caller (an ``Entry`` this engine made) was called ``compile_after`` times: compile its plan
+        and install it. (``Any``: the public API reaches this engine, and the interpreter's types are private.)"""
         compiled = compile_plan(entry.plan)
         self._install(cast("Shape", entry.shape), compiled, entry.version, compiled=True)  # as _interpreted made it
         return compiled

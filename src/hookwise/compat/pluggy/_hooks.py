@@ -73,6 +73,7 @@ class HookImpl(EngineImpl):
     """
 
     __slots__ = ("_engine", "hookwrapper", "kwargnames", "optionalhook", "opts", "tryfirst", "trylast", "wrapper")
+    argnames: tuple[str, ...]
     kwargnames: tuple[str, ...]
     wrapper: bool
     tryfirst: bool
