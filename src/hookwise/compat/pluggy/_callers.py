@@ -121,12 +121,10 @@ def engine_options(opts: HookimplOpts, seq: int) -> ImplOptions:
     return _OPTIONS[opts["tryfirst"], wrapper]  # one object for each of the few combinations
 
 
-def engine_impl(impl: HookImpl, hook_name: str, seq: int) -> EngineImpl:
+def hookwrapper_impl(impl: HookImpl, hook_name: str) -> EngineImpl:
     """An old-style hookwrapper as the engine calls it: through the adapter, with its options and order."""
-    function = (
-        run_old_style_hookwrapper(impl.function, hook_name, impl.plugin_name) if impl.hookwrapper else impl.function
-    )
-    converted = EngineImpl(impl.plugin_name, impl.plugin, function, hook_name, impl.options, seq=seq)
+    function = run_old_style_hookwrapper(impl.function, hook_name, impl.plugin_name)
+    converted = EngineImpl(impl.plugin_name, impl.plugin, function, hook_name, impl.options, seq=impl.seq)
     converted.argnames = impl.argnames
     return converted
 

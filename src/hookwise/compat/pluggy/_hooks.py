@@ -18,9 +18,9 @@ from hookwise.compat.pluggy._callers import (
     MISSING,
     NO_NAMES,
     check_arguments,
-    engine_impl,
     engine_options,
     engine_spec,
+    hookwrapper_impl,
     interned,
 )
 from hookwise.compat.pluggy._markers import (
@@ -68,7 +68,7 @@ class HookImpl(EngineImpl):
 
     pluggy's attributes, over the engine's own implementation type: the engine calls it as it is (no second
     object per implementation, for pytest's thousands of short-lived managers), except an old-style
-    hookwrapper, which it runs through an adapter (:func:`~hookwise.compat.pluggy._callers.engine_impl`).
+    hookwrapper, which it runs through an adapter (:func:`~hookwise.compat.pluggy._callers.hookwrapper_impl`).
     ``kwargnames`` is pluggy's (the parameters with defaults, never passed); the engine's ``kwonly`` stays empty.
     """
 
@@ -102,7 +102,7 @@ class HookImpl(EngineImpl):
         if not self.hookwrapper:
             return self
         if self._engine is None:
-            self._engine = engine_impl(self, hook_name, self.seq)
+            self._engine = hookwrapper_impl(self, hook_name)
         return self._engine
 
     def __repr__(self) -> str:
@@ -422,7 +422,7 @@ class HookCaller:
 
     def _install_front(self, function: Callable[..., Any]) -> None:
         cls = type(self)
-        if cls is HookCaller:
+        if cls is HookCaller or cls is _MonitoredHookCaller:  # shared classes: never given a caller's function
             cls = type("HookCaller", (HookCaller,), {"__slots__": (), "__module__": __name__, "__doc__": self.__doc__})
             object.__setattr__(self, "__class__", cls)  # this caller only
         cls.__call__ = staticmethod(function)  # type: ignore[method-assign]
